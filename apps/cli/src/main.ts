@@ -1,0 +1,64 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { loadConfig } from '@app/config';
+import { runMigrations } from '@app/database';
+
+/**
+ * Operator commands: `migrate` (create the database if missing, apply migrations) and `start`
+ * (migrate, then run the api and the worker as two processes, stopping both together).
+ */
+async function main(argv: string[]): Promise<number> {
+  const [command] = argv;
+  const config = loadConfig();
+  switch (command) {
+    case 'migrate':
+      await runMigrations(config);
+      console.log('migrations applied');
+      return 0;
+    case 'start':
+      await runMigrations(config);
+      return startAll();
+    default:
+      console.error('usage: main.js migrate | start');
+      return 2;
+  }
+}
+
+function startAll(): Promise<number> {
+  const apps = ['api', 'worker'];
+  const children: ChildProcess[] = apps.map((name) =>
+    spawn(process.execPath, [join(__dirname, '..', '..', name, 'src', 'main.js')], {
+      stdio: 'inherit',
+      env: process.env,
+    }),
+  );
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals): void => {
+    if (stopping) return;
+    stopping = true;
+    for (const child of children) if (child.exitCode === null) child.kill(signal);
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGTERM'));
+  return new Promise((resolve) => {
+    let exited = 0;
+    let worst = 0;
+    for (const child of children) {
+      child.on('exit', (code) => {
+        worst = Math.max(worst, code ?? 1);
+        exited += 1;
+        // One process dying takes the other down: a half-running service hides failures.
+        stop('SIGTERM');
+        if (exited === children.length) resolve(stopping && worst === 0 ? 0 : worst);
+      });
+    }
+  });
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(error instanceof Error ? error.message : error);
+    process.exit(1);
+  },
+);

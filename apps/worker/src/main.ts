@@ -1,0 +1,2 @@
+import { x } from "@app/config";
+console.log("w", x);

@@ -1,0 +1,152 @@
+import { plainToInstance } from 'class-transformer';
+import { validateSync } from 'class-validator';
+import { EnvironmentVariables } from './env.schema';
+
+/** HMAC settings of a VAPI "HMAC" custom credential (see PROTOCOL.md §7.3). */
+export interface HmacAuthConfig {
+  secrets: Buffer[];
+  algorithm: 'sha256' | 'sha512' | 'sha1';
+  encoding: 'hex' | 'base64';
+  signatureHeader: string;
+  timestampHeader: string;
+  signaturePrefix: string;
+  payloadFormat: string;
+  includeTimestamp: boolean;
+  toleranceSeconds: number;
+}
+
+/** The ways a webhook may authenticate; a request passes if any configured mode accepts it. */
+export interface WebhookAuthConfig {
+  legacySecrets: string[];
+  bearer: { tokens: string[]; header: string; prefixEnabled: boolean };
+  hmac: HmacAuthConfig;
+}
+
+/** Typed, validated configuration shared by every app. Built once at boot by `loadConfig`. */
+export interface AppConfig {
+  env: EnvironmentVariables['NODE_ENV'];
+  http: { port: number; host: string; bodyLimitBytes: number };
+  database: { url: string; poolSize: number };
+  redis: { url: string; prefix: string; enqueueTimeoutMs: number };
+  auth: WebhookAuthConfig;
+  vapi: {
+    defaultAssistantId?: string;
+    assistantRequestError: string;
+    transferDestinationNumber?: string;
+    transferMessage?: string;
+    apiKey?: string;
+    apiUrl: string;
+  };
+  worker: {
+    eventsConcurrency: number;
+    transcriptsConcurrency: number;
+    recordingsConcurrency: number;
+    attempts: number;
+    backoffMs: number;
+    healthPort: number;
+  };
+  recordings: { dir: string; downloadTimeoutMs: number; attempts: number; backoffMs: number };
+  retention: { payloadDays: number };
+  admin?: { username: string; password: string };
+  log: { level: string; pretty: boolean };
+}
+
+/** Thrown when the environment is invalid; the message names every bad variable. */
+export class ConfigError extends Error {}
+
+/** Splits a comma-separated list of secrets (several may be active during a rotation). */
+const list = (value: string | undefined): string[] =>
+  (value ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
+
+export function loadConfig(raw: Record<string, string | undefined> = process.env): AppConfig {
+  // Empty strings mean "unset" so that `FOO=` in a compose file falls back to the default.
+  const defined = Object.fromEntries(
+    Object.entries(raw).filter(([, v]) => v !== undefined && v !== ''),
+  );
+  const env = plainToInstance(EnvironmentVariables, defined, {
+    enableImplicitConversion: true,
+    exposeDefaultValues: true,
+  });
+  const errors = validateSync(env, { skipMissingProperties: false });
+  if (errors.length > 0) {
+    const lines = errors.map(
+      (e) =>
+        `${e.property}=${JSON.stringify(raw[e.property])}: ${Object.values(e.constraints ?? {}).join('; ')}`,
+    );
+    throw new ConfigError(`Invalid environment:\n  ${lines.join('\n  ')}`);
+  }
+
+  const hmacSecrets = list(env.VAPI_WEBHOOK_HMAC_SECRET).map((s) =>
+    env.VAPI_WEBHOOK_HMAC_SECRET_IS_BASE64 ? Buffer.from(s, 'base64') : Buffer.from(s, 'utf8'),
+  );
+  const admin =
+    env.ADMIN_USERNAME && env.ADMIN_PASSWORD
+      ? { username: env.ADMIN_USERNAME, password: env.ADMIN_PASSWORD }
+      : undefined;
+
+  return {
+    env: env.NODE_ENV,
+    http: { port: env.PORT, host: env.HOST, bodyLimitBytes: env.WEBHOOK_BODY_LIMIT_BYTES },
+    database: { url: env.DATABASE_URL, poolSize: env.DATABASE_POOL_SIZE },
+    redis: {
+      url: env.REDIS_URL,
+      prefix: env.QUEUE_PREFIX,
+      enqueueTimeoutMs: env.WEBHOOK_ENQUEUE_TIMEOUT_MS,
+    },
+    auth: {
+      legacySecrets: list(env.VAPI_WEBHOOK_SECRET),
+      bearer: {
+        tokens: list(env.VAPI_WEBHOOK_BEARER_TOKEN),
+        header: env.VAPI_WEBHOOK_BEARER_HEADER.toLowerCase(),
+        prefixEnabled: env.VAPI_WEBHOOK_BEARER_PREFIX_ENABLED,
+      },
+      hmac: {
+        secrets: hmacSecrets,
+        algorithm: env.VAPI_WEBHOOK_HMAC_ALGORITHM,
+        encoding: env.VAPI_WEBHOOK_HMAC_ENCODING,
+        signatureHeader: env.VAPI_WEBHOOK_HMAC_SIGNATURE_HEADER.toLowerCase(),
+        timestampHeader: env.VAPI_WEBHOOK_HMAC_TIMESTAMP_HEADER.toLowerCase(),
+        signaturePrefix: env.VAPI_WEBHOOK_HMAC_SIGNATURE_PREFIX,
+        payloadFormat:
+          env.VAPI_WEBHOOK_HMAC_PAYLOAD_FORMAT ??
+          (env.VAPI_WEBHOOK_HMAC_INCLUDE_TIMESTAMP ? '{timestamp}.{body}' : '{body}'),
+        includeTimestamp: env.VAPI_WEBHOOK_HMAC_INCLUDE_TIMESTAMP,
+        toleranceSeconds: env.VAPI_WEBHOOK_HMAC_TOLERANCE_SECONDS,
+      },
+    },
+    vapi: {
+      defaultAssistantId: env.VAPI_DEFAULT_ASSISTANT_ID,
+      assistantRequestError: env.VAPI_ASSISTANT_REQUEST_ERROR,
+      transferDestinationNumber: env.VAPI_TRANSFER_DESTINATION_NUMBER,
+      transferMessage: env.VAPI_TRANSFER_MESSAGE,
+      apiKey: env.VAPI_API_KEY,
+      apiUrl: env.VAPI_API_URL,
+    },
+    worker: {
+      eventsConcurrency: env.WORKER_EVENTS_CONCURRENCY,
+      transcriptsConcurrency: env.WORKER_TRANSCRIPTS_CONCURRENCY,
+      recordingsConcurrency: env.WORKER_RECORDINGS_CONCURRENCY,
+      attempts: env.WORKER_JOB_ATTEMPTS,
+      backoffMs: env.WORKER_BACKOFF_MS,
+      healthPort: env.WORKER_HEALTH_PORT,
+    },
+    recordings: {
+      dir: env.RECORDINGS_DIR,
+      downloadTimeoutMs: env.RECORDINGS_DOWNLOAD_TIMEOUT_MS,
+      attempts: env.RECORDINGS_ATTEMPTS,
+      backoffMs: env.RECORDINGS_BACKOFF_MS,
+    },
+    retention: { payloadDays: env.RETENTION_PAYLOAD_DAYS },
+    admin,
+    log: { level: env.LOG_LEVEL, pretty: env.LOG_PRETTY ?? env.NODE_ENV === 'development' },
+  };
+}
+
+/** True when at least one webhook authentication mode has a secret. */
+export function hasWebhookAuth(config: AppConfig): boolean {
+  const { legacySecrets, bearer, hmac } = config.auth;
+  return legacySecrets.length + bearer.tokens.length + hmac.secrets.length > 0;
+}

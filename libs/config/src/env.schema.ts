@@ -1,0 +1,159 @@
+import { Transform } from 'class-transformer';
+import {
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  IsUrl,
+  Matches,
+  Max,
+  Min,
+} from 'class-validator';
+
+const toBool = ({ value }: { value: unknown }): unknown => {
+  if (typeof value !== 'string') return value;
+  const v = value.trim().toLowerCase();
+  if (['1', 'true', 'yes', 'on'].includes(v)) return true;
+  if (['0', 'false', 'no', 'off', ''].includes(v)) return false;
+  return value;
+};
+
+/**
+ * Every environment variable the apps read, with its default. README.md lists the same set;
+ * keep them in step. Values arrive as strings; implicit conversion turns numbers into numbers.
+ */
+export class EnvironmentVariables {
+  @IsIn(['development', 'production', 'test'])
+  NODE_ENV: 'development' | 'production' | 'test' = 'development';
+
+  @IsInt() @Min(0) @Max(65535)
+  PORT = 8000;
+
+  @IsString()
+  HOST = '0.0.0.0';
+
+  @IsUrl({ protocols: ['postgres', 'postgresql'], require_tld: false, require_protocol: true })
+  DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/vapi_hooks';
+
+  @IsInt() @Min(1) @Max(200)
+  DATABASE_POOL_SIZE = 10;
+
+  @IsUrl({ protocols: ['redis', 'rediss'], require_tld: false, require_protocol: true })
+  REDIS_URL = 'redis://127.0.0.1:6379';
+
+  /** BullMQ key prefix: two deployments (or test runs) on one Redis stay apart by prefix. */
+  @Matches(/^[A-Za-z0-9_.-]+$/, { message: 'QUEUE_PREFIX may only contain letters, digits, _ . -' })
+  QUEUE_PREFIX = 'vapi-hooks';
+
+  @IsOptional() @IsString()
+  VAPI_WEBHOOK_SECRET?: string;
+
+  @IsOptional() @IsString()
+  VAPI_WEBHOOK_BEARER_TOKEN?: string;
+
+  @IsString()
+  VAPI_WEBHOOK_BEARER_HEADER = 'authorization';
+
+  @IsBoolean() @Transform(toBool)
+  VAPI_WEBHOOK_BEARER_PREFIX_ENABLED = true;
+
+  @IsOptional() @IsString()
+  VAPI_WEBHOOK_HMAC_SECRET?: string;
+
+  @IsIn(['sha256', 'sha512', 'sha1'])
+  VAPI_WEBHOOK_HMAC_ALGORITHM: 'sha256' | 'sha512' | 'sha1' = 'sha256';
+
+  @IsIn(['hex', 'base64'])
+  VAPI_WEBHOOK_HMAC_ENCODING: 'hex' | 'base64' = 'hex';
+
+  @IsString()
+  VAPI_WEBHOOK_HMAC_SIGNATURE_HEADER = 'x-signature';
+
+  @IsString()
+  VAPI_WEBHOOK_HMAC_TIMESTAMP_HEADER = 'x-timestamp';
+
+  @IsString()
+  VAPI_WEBHOOK_HMAC_SIGNATURE_PREFIX = '';
+
+  @IsOptional() @IsString()
+  VAPI_WEBHOOK_HMAC_PAYLOAD_FORMAT?: string;
+
+  @IsBoolean() @Transform(toBool)
+  VAPI_WEBHOOK_HMAC_INCLUDE_TIMESTAMP = true;
+
+  @IsBoolean() @Transform(toBool)
+  VAPI_WEBHOOK_HMAC_SECRET_IS_BASE64 = false;
+
+  @IsInt() @Min(1)
+  VAPI_WEBHOOK_HMAC_TOLERANCE_SECONDS = 300;
+
+  @IsInt() @Min(1024)
+  WEBHOOK_BODY_LIMIT_BYTES = 8 * 1024 * 1024;
+
+  @IsInt() @Min(50)
+  WEBHOOK_ENQUEUE_TIMEOUT_MS = 2000;
+
+  @IsOptional() @IsString()
+  VAPI_DEFAULT_ASSISTANT_ID?: string;
+
+  @IsString()
+  VAPI_ASSISTANT_REQUEST_ERROR = 'Sorry, this number cannot take calls right now. Please try again later.';
+
+  @IsOptional() @IsString()
+  VAPI_TRANSFER_DESTINATION_NUMBER?: string;
+
+  @IsOptional() @IsString()
+  VAPI_TRANSFER_MESSAGE?: string;
+
+  @IsOptional() @IsString()
+  VAPI_API_KEY?: string;
+
+  @IsUrl({ require_tld: false, require_protocol: true })
+  VAPI_API_URL = 'https://api.vapi.ai';
+
+  @IsInt() @Min(1) @Max(256)
+  WORKER_EVENTS_CONCURRENCY = 16;
+
+  @IsInt() @Min(1) @Max(64)
+  WORKER_TRANSCRIPTS_CONCURRENCY = 4;
+
+  @IsInt() @Min(1) @Max(64)
+  WORKER_RECORDINGS_CONCURRENCY = 4;
+
+  @IsInt() @Min(1) @Max(100)
+  WORKER_JOB_ATTEMPTS = 10;
+
+  @IsInt() @Min(1)
+  WORKER_BACKOFF_MS = 1000;
+
+  @IsInt() @Min(0) @Max(65535)
+  WORKER_HEALTH_PORT = 8001;
+
+  @IsString()
+  RECORDINGS_DIR = './data/recordings';
+
+  @IsInt() @Min(1000)
+  RECORDINGS_DOWNLOAD_TIMEOUT_MS = 120_000;
+
+  @IsInt() @Min(1) @Max(100)
+  RECORDINGS_ATTEMPTS = 5;
+
+  @IsInt() @Min(1)
+  RECORDINGS_BACKOFF_MS = 5000;
+
+  @IsInt() @Min(0)
+  RETENTION_PAYLOAD_DAYS = 30;
+
+  @IsOptional() @IsString()
+  ADMIN_USERNAME?: string;
+
+  @IsOptional() @IsString()
+  ADMIN_PASSWORD?: string;
+
+  @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+  LOG_LEVEL = 'info';
+
+  @IsOptional() @IsBoolean() @Transform(toBool)
+  LOG_PRETTY?: boolean;
+}
