@@ -11,7 +11,9 @@ import {
   Min,
 } from 'class-validator';
 
-const toBool = ({ value }: { value: unknown }): unknown => {
+// Reads the raw string: implicit conversion would already have turned "false" into true.
+const toBool = ({ obj, key }: { obj: Record<string, unknown>; key: string }): unknown => {
+  const value = obj[key];
   if (typeof value !== 'string') return value;
   const v = value.trim().toLowerCase();
   if (['1', 'true', 'yes', 'on'].includes(v)) return true;
@@ -27,38 +29,46 @@ export class EnvironmentVariables {
   @IsIn(['development', 'production', 'test'])
   NODE_ENV: 'development' | 'production' | 'test' = 'development';
 
-  @IsInt() @Min(0) @Max(65535)
-  PORT = 8000;
+  @IsInt()
+  @Min(0)
+  @Max(65535)
+  PORT: number = 8000;
 
   @IsString()
-  HOST = '0.0.0.0';
+  HOST: string = '0.0.0.0';
 
   @IsUrl({ protocols: ['postgres', 'postgresql'], require_tld: false, require_protocol: true })
-  DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/vapi_hooks';
+  DATABASE_URL: string = 'postgres://postgres@127.0.0.1:5432/vapi_hooks';
 
-  @IsInt() @Min(1) @Max(200)
-  DATABASE_POOL_SIZE = 10;
+  @IsInt()
+  @Min(1)
+  @Max(200)
+  DATABASE_POOL_SIZE: number = 10;
 
   @IsUrl({ protocols: ['redis', 'rediss'], require_tld: false, require_protocol: true })
-  REDIS_URL = 'redis://127.0.0.1:6379';
+  REDIS_URL: string = 'redis://127.0.0.1:6379';
 
   /** BullMQ key prefix: two deployments (or test runs) on one Redis stay apart by prefix. */
   @Matches(/^[A-Za-z0-9_.-]+$/, { message: 'QUEUE_PREFIX may only contain letters, digits, _ . -' })
-  QUEUE_PREFIX = 'vapi-hooks';
+  QUEUE_PREFIX: string = 'vapi-hooks';
 
-  @IsOptional() @IsString()
+  @IsOptional()
+  @IsString()
   VAPI_WEBHOOK_SECRET?: string;
 
-  @IsOptional() @IsString()
+  @IsOptional()
+  @IsString()
   VAPI_WEBHOOK_BEARER_TOKEN?: string;
 
   @IsString()
-  VAPI_WEBHOOK_BEARER_HEADER = 'authorization';
+  VAPI_WEBHOOK_BEARER_HEADER: string = 'authorization';
 
-  @IsBoolean() @Transform(toBool)
-  VAPI_WEBHOOK_BEARER_PREFIX_ENABLED = true;
+  @IsBoolean()
+  @Transform(toBool)
+  VAPI_WEBHOOK_BEARER_PREFIX_ENABLED: boolean = true;
 
-  @IsOptional() @IsString()
+  @IsOptional()
+  @IsString()
   VAPI_WEBHOOK_HMAC_SECRET?: string;
 
   @IsIn(['sha256', 'sha512', 'sha1'])
@@ -68,92 +78,123 @@ export class EnvironmentVariables {
   VAPI_WEBHOOK_HMAC_ENCODING: 'hex' | 'base64' = 'hex';
 
   @IsString()
-  VAPI_WEBHOOK_HMAC_SIGNATURE_HEADER = 'x-signature';
+  VAPI_WEBHOOK_HMAC_SIGNATURE_HEADER: string = 'x-signature';
 
   @IsString()
-  VAPI_WEBHOOK_HMAC_TIMESTAMP_HEADER = 'x-timestamp';
+  VAPI_WEBHOOK_HMAC_TIMESTAMP_HEADER: string = 'x-timestamp';
 
   @IsString()
-  VAPI_WEBHOOK_HMAC_SIGNATURE_PREFIX = '';
+  VAPI_WEBHOOK_HMAC_SIGNATURE_PREFIX: string = '';
 
-  @IsOptional() @IsString()
+  @IsOptional()
+  @IsString()
   VAPI_WEBHOOK_HMAC_PAYLOAD_FORMAT?: string;
 
-  @IsBoolean() @Transform(toBool)
-  VAPI_WEBHOOK_HMAC_INCLUDE_TIMESTAMP = true;
+  @IsBoolean()
+  @Transform(toBool)
+  VAPI_WEBHOOK_HMAC_INCLUDE_TIMESTAMP: boolean = true;
 
-  @IsBoolean() @Transform(toBool)
-  VAPI_WEBHOOK_HMAC_SECRET_IS_BASE64 = false;
+  @IsBoolean()
+  @Transform(toBool)
+  VAPI_WEBHOOK_HMAC_SECRET_IS_BASE64: boolean = false;
 
-  @IsInt() @Min(1)
-  VAPI_WEBHOOK_HMAC_TOLERANCE_SECONDS = 300;
+  @IsInt()
+  @Min(1)
+  VAPI_WEBHOOK_HMAC_TOLERANCE_SECONDS: number = 300;
 
-  @IsInt() @Min(1024)
-  WEBHOOK_BODY_LIMIT_BYTES = 8 * 1024 * 1024;
+  @IsInt()
+  @Min(1024)
+  WEBHOOK_BODY_LIMIT_BYTES: number = 8 * 1024 * 1024;
 
-  @IsInt() @Min(50)
-  WEBHOOK_ENQUEUE_TIMEOUT_MS = 2000;
+  @IsInt()
+  @Min(50)
+  WEBHOOK_ENQUEUE_TIMEOUT_MS: number = 2000;
 
-  @IsOptional() @IsString()
+  @IsOptional()
+  @IsString()
   VAPI_DEFAULT_ASSISTANT_ID?: string;
 
   @IsString()
-  VAPI_ASSISTANT_REQUEST_ERROR = 'Sorry, this number cannot take calls right now. Please try again later.';
+  VAPI_ASSISTANT_REQUEST_ERROR: string =
+    'Sorry, this number cannot take calls right now. Please try again later.';
 
-  @IsOptional() @IsString()
+  @IsOptional()
+  @IsString()
   VAPI_TRANSFER_DESTINATION_NUMBER?: string;
 
-  @IsOptional() @IsString()
+  @IsOptional()
+  @IsString()
   VAPI_TRANSFER_MESSAGE?: string;
 
-  @IsOptional() @IsString()
+  @IsOptional()
+  @IsString()
   VAPI_API_KEY?: string;
 
   @IsUrl({ require_tld: false, require_protocol: true })
-  VAPI_API_URL = 'https://api.vapi.ai';
+  VAPI_API_URL: string = 'https://api.vapi.ai';
 
-  @IsInt() @Min(1) @Max(256)
-  WORKER_EVENTS_CONCURRENCY = 16;
+  @IsInt()
+  @Min(1)
+  @Max(256)
+  WORKER_EVENTS_CONCURRENCY: number = 16;
 
-  @IsInt() @Min(1) @Max(64)
-  WORKER_TRANSCRIPTS_CONCURRENCY = 4;
+  @IsInt()
+  @Min(1)
+  @Max(64)
+  WORKER_TRANSCRIPTS_CONCURRENCY: number = 4;
 
-  @IsInt() @Min(1) @Max(64)
-  WORKER_RECORDINGS_CONCURRENCY = 4;
+  @IsInt()
+  @Min(1)
+  @Max(64)
+  WORKER_RECORDINGS_CONCURRENCY: number = 4;
 
-  @IsInt() @Min(1) @Max(100)
-  WORKER_JOB_ATTEMPTS = 10;
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  WORKER_JOB_ATTEMPTS: number = 10;
 
-  @IsInt() @Min(1)
-  WORKER_BACKOFF_MS = 1000;
+  @IsInt()
+  @Min(1)
+  WORKER_BACKOFF_MS: number = 1000;
 
-  @IsInt() @Min(0) @Max(65535)
-  WORKER_HEALTH_PORT = 8001;
+  @IsInt()
+  @Min(0)
+  @Max(65535)
+  WORKER_HEALTH_PORT: number = 8001;
 
   @IsString()
-  RECORDINGS_DIR = './data/recordings';
+  RECORDINGS_DIR: string = './data/recordings';
 
-  @IsInt() @Min(1000)
-  RECORDINGS_DOWNLOAD_TIMEOUT_MS = 120_000;
+  @IsInt()
+  @Min(1000)
+  RECORDINGS_DOWNLOAD_TIMEOUT_MS: number = 120_000;
 
-  @IsInt() @Min(1) @Max(100)
-  RECORDINGS_ATTEMPTS = 5;
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  RECORDINGS_ATTEMPTS: number = 5;
 
-  @IsInt() @Min(1)
-  RECORDINGS_BACKOFF_MS = 5000;
+  @IsInt()
+  @Min(1)
+  RECORDINGS_BACKOFF_MS: number = 5000;
 
-  @IsInt() @Min(0)
-  RETENTION_PAYLOAD_DAYS = 30;
+  @IsInt()
+  @Min(0)
+  RETENTION_PAYLOAD_DAYS: number = 30;
 
-  @IsOptional() @IsString()
+  @IsOptional()
+  @IsString()
   ADMIN_USERNAME?: string;
 
-  @IsOptional() @IsString()
+  @IsOptional()
+  @IsString()
   ADMIN_PASSWORD?: string;
 
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
-  LOG_LEVEL = 'info';
+  LOG_LEVEL: string = 'info';
 
-  @IsOptional() @IsBoolean() @Transform(toBool)
+  @IsOptional()
+  @IsBoolean()
+  @Transform(toBool)
   LOG_PRETTY?: boolean;
 }

@@ -5,7 +5,14 @@
  */
 
 /** VAPI call statuses in the order a call moves through them (PROTOCOL.md §2). */
-export const CALL_STATUSES = ['scheduled', 'queued', 'ringing', 'in-progress', 'forwarding', 'ended'] as const;
+export const CALL_STATUSES = [
+  'scheduled',
+  'queued',
+  'ringing',
+  'in-progress',
+  'forwarding',
+  'ended',
+] as const;
 export type CallStatus = (typeof CALL_STATUSES)[number];
 
 /** Rank used to keep status monotonic: a late `in-progress` never reopens an `ended` call. */

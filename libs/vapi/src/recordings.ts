@@ -7,10 +7,7 @@ import { obj, str } from './json-value';
  * and then from any `fallbacks` (legacy top-level fields, same names). One ref per kind, first
  * source wins. `presigned*` URLs are never read: they expire and differ between deliveries.
  */
-export function collectRecordings(
-  artifact: unknown,
-  ...fallbacks: unknown[]
-): RecordingRef[] {
+export function collectRecordings(artifact: unknown, ...fallbacks: unknown[]): RecordingRef[] {
   const byKind = new Map<RecordingKind, string>();
   const offer = (kind: RecordingKind, url: unknown): void => {
     const value = str(url);

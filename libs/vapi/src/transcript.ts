@@ -2,22 +2,22 @@ import type { TranscriptRole, TranscriptUtterance } from './call-event';
 import { num, obj, roundSeconds } from './json-value';
 import { millisBetween } from './timestamp';
 
-const ROLES: Record<string, TranscriptRole> = {
-  assistant: 'assistant',
-  bot: 'assistant',
-  user: 'user',
-  customer: 'user',
-  system: 'system',
-  tool: 'tool',
-  tool_calls: 'tool',
-  tool_call_result: 'tool',
-  function_call: 'tool',
-  function_result: 'tool',
-};
+const ROLES: ReadonlyMap<string, TranscriptRole> = new Map<string, TranscriptRole>([
+  ['assistant', 'assistant'],
+  ['bot', 'assistant'],
+  ['user', 'user'],
+  ['customer', 'user'],
+  ['system', 'system'],
+  ['tool', 'tool'],
+  ['tool_calls', 'tool'],
+  ['tool_call_result', 'tool'],
+  ['function_call', 'tool'],
+  ['function_result', 'tool'],
+]);
 
 /** Maps a wire role (`bot`, `user`, `tool_calls`, …) to a `TranscriptRole`; null if unknown. */
 export function normalizeRole(role: unknown): TranscriptRole | null {
-  return typeof role === 'string' ? (ROLES[role.toLowerCase()] ?? null) : null;
+  return typeof role === 'string' ? (ROLES.get(role.toLowerCase()) ?? null) : null;
 }
 
 /** True for roles that are speech; the system prompt and tool traffic are not transcript. */

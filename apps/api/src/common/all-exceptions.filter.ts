@@ -1,4 +1,11 @@
-import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
+import {
+  ArgumentsHost,
+  Catch,
+  ExceptionFilter,
+  HttpException,
+  HttpStatus,
+  Logger,
+} from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
 /**
@@ -25,7 +32,9 @@ export class AllExceptionsFilter implements ExceptionFilter {
     // Fastify's own client errors (body too large, bad media type) carry a 4xx statusCode.
     if (typeof status === 'number' && status >= 400 && status < 500) {
       const error = exception as { message?: string; code?: string };
-      void reply.status(status).send({ statusCode: status, code: error.code, message: error.message });
+      void reply
+        .status(status)
+        .send({ statusCode: status, code: error.code, message: error.message });
       return;
     }
     this.logger.error(

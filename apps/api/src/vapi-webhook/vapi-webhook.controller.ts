@@ -32,7 +32,9 @@ export class VapiWebhookController {
   @Post()
   @HttpCode(200)
   @UseGuards(VapiWebhookGuard)
-  async receive(@Req() req: FastifyRequest & { rawBody?: Buffer }): Promise<Record<string, unknown>> {
+  async receive(
+    @Req() req: FastifyRequest & { rawBody?: Buffer },
+  ): Promise<Record<string, unknown>> {
     const receivedAt = new Date();
     const body = parseJson(req.rawBody);
     let event;

@@ -55,7 +55,10 @@ const hmacConfig = (hmac: Partial<HmacAuthConfig> = {}): WebhookAuthConfig =>
   config({ hmac: { secrets: [Buffer.from(vector.secret, 'utf8')], ...hmac } });
 
 /** A clock `offsetSeconds` after the vector's timestamp, in ms like Date.now. */
-const clock = (offsetSeconds = 1) => () => (vectorTs + offsetSeconds) * 1000;
+const clock =
+  (offsetSeconds = 1) =>
+  () =>
+    (vectorTs + offsetSeconds) * 1000;
 
 const signed = (headers: Record<string, string | string[]>, rawBody: Buffer = body) => ({
   rawBody,
@@ -135,7 +138,10 @@ describe(WebhookVerifier.name, () => {
       tampered[100] ^= 0x01;
       const verifier = new WebhookVerifier(hmacConfig(), clock());
       const request = signed(
-        { 'x-timestamp': vector.headers['x-timestamp'], 'x-signature': vector.headers['x-signature'] },
+        {
+          'x-timestamp': vector.headers['x-timestamp'],
+          'x-signature': vector.headers['x-signature'],
+        },
         tampered,
       );
       expect(verifier.verify(request)).toEqual({
@@ -148,7 +154,10 @@ describe(WebhookVerifier.name, () => {
     it('fails when the body gains a trailing newline', () => {
       const verifier = new WebhookVerifier(hmacConfig(), clock());
       const request = signed(
-        { 'x-timestamp': vector.headers['x-timestamp'], 'x-signature': vector.headers['x-signature'] },
+        {
+          'x-timestamp': vector.headers['x-timestamp'],
+          'x-signature': vector.headers['x-signature'],
+        },
         Buffer.concat([body, Buffer.from('\n')]),
       );
       expect(failure(verifier.verify(request))).toBe('invalid signature');

@@ -206,7 +206,8 @@ export class WebhookVerifier {
     const normalise = (s: string): string => (encoding === 'hex' ? s.toLowerCase() : s);
     let matched = false;
     for (const secret of this.hmacSecrets) {
-      const expected = signaturePrefix + createHmac(algorithm, secret).update(signed).digest(encoding);
+      const expected =
+        signaturePrefix + createHmac(algorithm, secret).update(signed).digest(encoding);
       matched = sameSignature(normalise(expected), normalise(received)) || matched;
     }
     if (!matched) return fail('invalid signature');
@@ -246,7 +247,13 @@ function header(input: VerifyInput, name: string): string | undefined {
 }
 
 function missing(mode: WebhookAuthMode, name: string): Attempt {
-  return { ok: false, mode, header: name, evidence: Evidence.Absent, reason: `missing ${name} header` };
+  return {
+    ok: false,
+    mode,
+    header: name,
+    evidence: Evidence.Absent,
+    reason: `missing ${name} header`,
+  };
 }
 
 /** Unix time in seconds; values above 1e12 can only be milliseconds (1e12 s is ~year 33658). */

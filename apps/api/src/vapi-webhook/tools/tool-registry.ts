@@ -28,7 +28,7 @@ const TOOL_TIMEOUT_MS = 5000;
 
 /** VAPI wants single-line strings; newlines in a result break its parsing. */
 const oneLine = (value: unknown): string =>
-  (typeof value === 'string' ? value : JSON.stringify(value) ?? 'null').replace(/\r?\n/g, ' ');
+  (typeof value === 'string' ? value : (JSON.stringify(value) ?? 'null')).replace(/\r?\n/g, ' ');
 
 const parseArguments = (raw: unknown): Record<string, unknown> => {
   if (typeof raw === 'string') {
@@ -55,7 +55,9 @@ export class ToolRegistry {
     const list = Array.isArray(message.toolCallList)
       ? (message.toolCallList as ToolCallItem[])
       : Array.isArray(message.toolWithToolCallList)
-        ? (message.toolWithToolCallList as { toolCall?: ToolCallItem }[]).map((t) => t.toolCall ?? {})
+        ? (message.toolWithToolCallList as { toolCall?: ToolCallItem }[]).map(
+            (t) => t.toolCall ?? {},
+          )
         : [];
     return Promise.all(list.map((item) => this.runOne(item, callId)));
   }
