@@ -38,7 +38,7 @@ async function stopApi(h: Harness): Promise<void> {
 }
 
 const post = (
-  h: Harness,
+  h: Pick<Harness, 'app'>,
   body: string | Buffer,
   headers: Record<string, string> = {},
   url = WEBHOOK,
@@ -171,7 +171,7 @@ describe('POST /api/webhook/vapi (intake)', () => {
         'end-of-call-report.json',
       );
       const turn = body.message.artifact.messages[1];
-      body.message.artifact.messages = Array.from({ length: 12_000 }, () => turn);
+      body.message.artifact.messages = Array.from({ length: 15_000 }, () => turn);
       const raw = JSON.stringify(body);
       expect(raw.length).toBeGreaterThan(2_500_000);
       expect((await post(h, raw)).statusCode).toBe(200);
@@ -295,15 +295,18 @@ describe('POST /api/webhook/vapi (intake)', () => {
   });
 
   describe('when Redis is unreachable', () => {
-    let h: Harness;
+    let h: Pick<Harness, 'app'>;
     beforeAll(async () => {
       // Port 1 on loopback is closed: connections are refused at once.
-      h = await startApi({ REDIS_URL: 'redis://127.0.0.1:1', WEBHOOK_ENQUEUE_TIMEOUT_MS: '1500' });
+      const config = testConfig({
+        REDIS_URL: 'redis://127.0.0.1:1',
+        WEBHOOK_ENQUEUE_TIMEOUT_MS: '1500',
+      });
+      const app = await createApiApp(config);
+      await app.init();
+      h = { app };
     });
-    afterAll(async () => {
-      await h.queue.close().catch(() => undefined);
-      await h.app.close();
-    });
+    afterAll(async () => h.app.close());
 
     it('answers 503 within the configured bound', async () => {
       const started = Date.now();

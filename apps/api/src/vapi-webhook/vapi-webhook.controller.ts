@@ -58,15 +58,34 @@ export class VapiWebhookController {
     return answer;
   }
 
+  // Nest keeps one method decorator per handler, so each verb gets its own route.
   @Get()
+  @Header('Allow', 'POST')
+  rejectGet(): never {
+    throw methodNotAllowed();
+  }
+
   @Put()
+  @Header('Allow', 'POST')
+  rejectPut(): never {
+    throw methodNotAllowed();
+  }
+
   @Patch()
+  @Header('Allow', 'POST')
+  rejectPatch(): never {
+    throw methodNotAllowed();
+  }
+
   @Delete()
   @Header('Allow', 'POST')
-  rejectMethod(): never {
-    throw new MethodNotAllowedException('Use POST to deliver VAPI server messages.');
+  rejectDelete(): never {
+    throw methodNotAllowed();
   }
 }
+
+const methodNotAllowed = (): MethodNotAllowedException =>
+  new MethodNotAllowedException('Use POST to deliver VAPI server messages.');
 
 function parseJson(raw: Buffer | undefined): unknown {
   if (!raw || raw.length === 0) throw new BadRequestException('Request body is empty.');
