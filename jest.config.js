@@ -1,7 +1,7 @@
 // Three layers (see STYLE.md): co-located unit specs, integration specs against the real local
 // Postgres/Redis, and e2e specs that drive the running apps. `npm test` runs all of them.
 const moduleNameMapper = {
-  '^@app/(config|database|queue|vapi)(|/.*)$': '<rootDir>/libs/$1/src$2',
+  '^@app/(config|database|observability|queue|vapi)(|/.*)$': '<rootDir>/libs/$1/src$2',
 };
 const transform = {
   '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.json', isolatedModules: true }],

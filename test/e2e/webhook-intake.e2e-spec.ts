@@ -257,11 +257,12 @@ describe('POST /api/webhook/vapi (intake)', () => {
     });
 
     it('accepts either active legacy secret and the bearer token', async () => {
-      for (const headers of [
+      const accepted: Record<string, string>[] = [
         { 'x-vapi-secret': 'legacy-old' },
         { 'x-vapi-secret': 'legacy-new' },
         { authorization: 'Bearer bearer-token-1' },
-      ]) {
+      ];
+      for (const headers of accepted) {
         expect((await post(h, fixtureBytes('hang.json'), headers)).statusCode).toBe(200);
       }
     });

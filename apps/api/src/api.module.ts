@@ -1,16 +1,31 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { AppConfig, ConfigModule } from '@app/config';
+import { DatabaseModule } from '@app/database';
+import { LoggingOptions, loggerModule } from '@app/observability';
+import { CallsModule } from './calls/calls.module';
 import { AllExceptionsFilter } from './common/all-exceptions.filter';
+import { HealthModule } from './health/health.module';
+import { MetricsModule } from './metrics/metrics.module';
+import { QueueBoardModule } from './queue-board/queue-board.module';
 import { VapiWebhookModule } from './vapi-webhook/vapi-webhook.module';
 
 /** Root module of the HTTP api. Built from a config so tests can run isolated instances. */
 @Module({})
 export class ApiModule {
-  static forRoot(config: AppConfig): DynamicModule {
+  static forRoot(config: AppConfig, logging: LoggingOptions = {}): DynamicModule {
     return {
       module: ApiModule,
-      imports: [ConfigModule.forRoot(config), VapiWebhookModule],
+      imports: [
+        ConfigModule.forRoot(config),
+        loggerModule(config, 'api', logging),
+        DatabaseModule.forRoot(),
+        VapiWebhookModule,
+        CallsModule,
+        HealthModule,
+        MetricsModule,
+        QueueBoardModule.forRoot(config),
+      ],
       providers: [{ provide: APP_FILTER, useClass: AllExceptionsFilter }],
     };
   }

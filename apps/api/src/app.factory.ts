@@ -1,7 +1,9 @@
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import { Logger as JsonLogger } from 'nestjs-pino';
 import { AppConfig, hasWebhookAuth } from '@app/config';
+import { LoggingOptions, echoRequestId, requestIdOf } from '@app/observability';
 import { ApiModule } from './api.module';
 
 /**
@@ -9,38 +11,55 @@ import { ApiModule } from './api.module';
  * after authentication: signatures are checked over exactly what VAPI sent, and an
  * unauthenticated request never costs a JSON parse.
  */
-export async function createApiApp(config: AppConfig): Promise<NestFastifyApplication> {
-  const logger = new Logger('Bootstrap');
-  if (!hasWebhookAuth(config)) {
-    if (config.env === 'production') {
-      throw new Error(
-        'No webhook secret is configured (VAPI_WEBHOOK_SECRET, VAPI_WEBHOOK_BEARER_TOKEN or VAPI_WEBHOOK_HMAC_SECRET); refusing to start in production.',
-      );
-    }
-    logger.warn('No webhook secret is configured: every request to /api/webhook/vapi is accepted.');
+export async function createApiApp(
+  config: AppConfig,
+  logging: LoggingOptions = {},
+): Promise<NestFastifyApplication> {
+  if (!hasWebhookAuth(config) && config.env === 'production') {
+    throw new Error(
+      'No webhook secret is configured (VAPI_WEBHOOK_SECRET, VAPI_WEBHOOK_BEARER_TOKEN or VAPI_WEBHOOK_HMAC_SECRET); refusing to start in production.',
+    );
   }
 
   const adapter = new FastifyAdapter({
     bodyLimit: config.http.bodyLimitBytes,
     routerOptions: { ignoreTrailingSlash: true },
     trustProxy: true,
+    // Fastify's request.id is the logged reqId: the caller's x-request-id if sane, else a UUID.
+    genReqId: requestIdOf,
   });
   const fastify = adapter.getInstance();
+  fastify.addHook('onRequest', echoRequestId);
   fastify.removeAllContentTypeParsers();
   fastify.addContentTypeParser(
-    ['application/json', /^application\/[\w.+-]*\+json$/],
+    'application/json',
     { parseAs: 'buffer' },
-    (req, body, done) => {
-      (req as unknown as { rawBody: Buffer }).rawBody = body as Buffer;
+    (req, body: Buffer, done) => {
+      (req as unknown as { rawBody: Buffer }).rawBody = body;
       done(null, body);
     },
   );
 
-  const app = await NestFactory.create<NestFastifyApplication>(ApiModule.forRoot(config), adapter, {
-    bodyParser: false,
-    bufferLogs: true,
-  });
-  app.setGlobalPrefix('api', { exclude: ['health', 'health/(.*)', 'metrics'] });
+  const app = await NestFactory.create<NestFastifyApplication>(
+    ApiModule.forRoot(config, logging),
+    adapter,
+    {
+      bodyParser: false,
+      bufferLogs: true,
+    },
+  );
+  app.useLogger(app.get(JsonLogger));
+  // Logged only now so that these lines, like every other, are JSON.
+  const logger = new Logger('Bootstrap');
+  if (!hasWebhookAuth(config)) {
+    logger.warn('No webhook secret is configured: every request to /api/webhook/vapi is accepted.');
+  }
+  if (config.readApiTokens.length === 0) {
+    logger.warn(
+      'API_TOKENS is not set: the read API (/api/calls) is open to anyone who can reach it.',
+    );
+  }
+  app.setGlobalPrefix('api', { exclude: ['health', 'health/(.*)', 'metrics', 'admin/queues'] });
   app.enableShutdownHooks();
   return app;
 }

@@ -48,6 +48,8 @@ export interface AppConfig {
   };
   recordings: { dir: string; downloadTimeoutMs: number; attempts: number; backoffMs: number };
   retention: { payloadDays: number };
+  /** Bearer tokens accepted by the read API; empty means the read API is open. */
+  readApiTokens: string[];
   admin?: { username: string; password: string };
   log: { level: string; pretty: boolean };
 }
@@ -141,6 +143,7 @@ export function loadConfig(raw: Record<string, string | undefined> = process.env
       backoffMs: env.RECORDINGS_BACKOFF_MS,
     },
     retention: { payloadDays: env.RETENTION_PAYLOAD_DAYS },
+    readApiTokens: list(env.API_TOKENS),
     admin,
     log: { level: env.LOG_LEVEL, pretty: env.LOG_PRETTY ?? env.NODE_ENV === 'development' },
   };

@@ -182,6 +182,11 @@ export class EnvironmentVariables {
   @Min(0)
   RETENTION_PAYLOAD_DAYS: number = 30;
 
+  /** Bearer tokens for the read API (comma-separated); unset leaves it open (with a warning). */
+  @IsOptional()
+  @IsString()
+  API_TOKENS?: string;
+
   @IsOptional()
   @IsString()
   ADMIN_USERNAME?: string;

@@ -14,6 +14,7 @@ import {
 } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { WebhookValidationError, normalizeWebhook, redactPayload } from '@app/vapi';
+import { IntakeMetricsService } from '../metrics/intake-metrics.service';
 import { VapiResponderService } from './vapi-responder.service';
 import { VapiWebhookGuard } from './vapi-webhook.guard';
 import { WebhookIntakeService } from './webhook-intake.service';
@@ -27,6 +28,7 @@ export class VapiWebhookController {
   constructor(
     private readonly intake: WebhookIntakeService,
     private readonly responder: VapiResponderService,
+    private readonly metrics: IntakeMetricsService,
   ) {}
 
   @Post()
@@ -44,6 +46,7 @@ export class VapiWebhookController {
       if (error instanceof WebhookValidationError) throw new BadRequestException(error.message);
       throw error;
     }
+    this.metrics.noteMessageKind(req, event.kind);
     const enqueued = this.intake.enqueue(event, redactPayload(body), receivedAt);
     if (!this.responder.expectsAnswer(event)) {
       await enqueued;

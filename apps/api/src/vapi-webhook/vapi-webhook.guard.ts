@@ -1,5 +1,6 @@
 import { CanActivate, ExecutionContext, Injectable, UnauthorizedException } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
+import { IntakeMetricsService } from '../metrics/intake-metrics.service';
 import { WebhookVerifier } from './webhook-verifier';
 
 /**
@@ -8,7 +9,10 @@ import { WebhookVerifier } from './webhook-verifier';
  */
 @Injectable()
 export class VapiWebhookGuard implements CanActivate {
-  constructor(private readonly verifier: WebhookVerifier) {}
+  constructor(
+    private readonly verifier: WebhookVerifier,
+    private readonly metrics: IntakeMetricsService,
+  ) {}
 
   canActivate(context: ExecutionContext): boolean {
     const req = context.switchToHttp().getRequest<FastifyRequest & { rawBody?: Buffer }>();
@@ -18,7 +22,10 @@ export class VapiWebhookGuard implements CanActivate {
       method: req.method,
       url: req.url,
     });
-    if (!result.ok) throw new UnauthorizedException(result.reason);
+    if (!result.ok) {
+      this.metrics.countAuthFailure(result.mode);
+      throw new UnauthorizedException(result.reason);
+    }
     return true;
   }
 }

@@ -1,0 +1,29 @@
+import { Controller, Get, NotFoundException, Param, Query, UseGuards, ValidationPipe } from '@nestjs/common';
+import { CallsQueryService } from './calls-query.service';
+import { ListCallsQuery } from './list-calls.query';
+import { ReadApiGuard } from './read-api.guard';
+
+const queryPipe = new ValidationPipe({
+  transform: true,
+  whitelist: true,
+  forbidNonWhitelisted: true,
+});
+
+/** Read API over call records: `GET /api/calls` and `GET /api/calls/:id` (the VAPI call id). */
+@Controller('calls')
+@UseGuards(ReadApiGuard)
+export class CallsController {
+  constructor(private readonly calls: CallsQueryService) {}
+
+  @Get()
+  list(@Query(queryPipe) query: ListCallsQuery) {
+    return this.calls.list(query);
+  }
+
+  @Get(':id')
+  async findOne(@Param('id') id: string) {
+    const call = await this.calls.findOne(id);
+    if (!call) throw new NotFoundException(`No call with id ${id}.`);
+    return call;
+  }
+}

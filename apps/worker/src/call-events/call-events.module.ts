@@ -1,0 +1,10 @@
+import { Module } from '@nestjs/common';
+import { TranscriptsModule } from '../transcripts/transcripts.module';
+import { CallEventsProcessor } from './call-events.processor';
+import { CallEventsService } from './call-events.service';
+
+@Module({
+  imports: [TranscriptsModule],
+  providers: [CallEventsService, CallEventsProcessor],
+})
+export class CallEventsModule {}

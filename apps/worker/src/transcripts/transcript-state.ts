@@ -1,0 +1,140 @@
+import type { FieldVersion, RoleTalkStats, TranscriptSource, TranscriptStats } from '@app/database';
+import type { CallEvent, TranscriptRole, TranscriptUtterance } from '@app/vapi';
+import { SourceRank, beats, canonicalJson, eventVersion } from '../call-events/call-state';
+
+/** One stored turn. `occurredAt` is set only for live finals, where it is part of their identity. */
+export interface SegmentState {
+  role: TranscriptRole;
+  text: string;
+  secondsFromStart: number | null;
+  durationSeconds: number | null;
+  occurredAt: string | null;
+}
+
+/** A call's transcript: its segments and the source (and version) they came from. */
+export interface TranscriptState {
+  source: TranscriptSource | null;
+  /** Null for live finals, which are a union rather than one versioned whole. */
+  version: FieldVersion | null;
+  segments: SegmentState[];
+}
+
+/** No transcript yet. */
+export const EMPTY_TRANSCRIPT: TranscriptState = { source: null, version: null, segments: [] };
+
+/** Transcript sources by precedence, best last. */
+const TRANSCRIPT_RANK: Record<TranscriptSource, number> = {
+  'live-final': 1,
+  conversation: 2,
+  report: 3,
+};
+
+/** A whole transcript an event offers: a report's, or a conversation-update's full history. */
+function offeredWhole(event: CallEvent): { source: TranscriptSource; utterances: TranscriptUtterance[] } | null {
+  if (event.kind === 'end-of-call-report' && event.report?.transcript?.length) {
+    return { source: 'report', utterances: event.report.transcript };
+  }
+  if (event.kind === 'conversation-update' && event.history?.length) {
+    return { source: 'conversation', utterances: event.history };
+  }
+  return null;
+}
+
+/** True when folding this event can change a transcript (partials and empty histories cannot). */
+export function offersTranscript(event: CallEvent): boolean {
+  return offeredWhole(event) !== null || liveFinal(event) !== null;
+}
+
+function liveFinal(event: CallEvent): SegmentState | null {
+  if (event.kind !== 'transcript' || event.partial || !event.utterance) return null;
+  return { ...event.utterance, occurredAt: event.occurredAt };
+}
+
+/**
+ * Folds one event into a transcript, independently of order: a report beats the
+ * conversation-update with the greatest version (each carries the full history), which beats
+ * the union of live final utterances (keyed by role, time and text, ordered by time).
+ * Partial utterances and empty transcripts never count.
+ */
+export function mergeTranscript(current: TranscriptState, event: CallEvent): TranscriptState {
+  const whole = offeredWhole(event);
+  if (whole) {
+    const segments = whole.utterances.map(
+      (u): SegmentState => ({
+        role: u.role,
+        text: u.text,
+        secondsFromStart: u.secondsFromStart,
+        durationSeconds: u.durationSeconds,
+        occurredAt: null,
+      }),
+    );
+    const version = eventVersion(event, TRANSCRIPT_RANK[whole.source]);
+    return beats(version, segments, currentVersion(current), current.segments)
+      ? { source: whole.source, version, segments }
+      : current;
+  }
+
+  const final = liveFinal(event);
+  if (final === null) return current;
+  if (current.source !== null && current.source !== 'live-final') return current;
+  const key = finalKey(final);
+  if (current.segments.some((segment) => finalKey(segment) === key)) return current;
+  return {
+    source: 'live-final',
+    version: null,
+    segments: [...current.segments, final].sort(compareFinals),
+  };
+}
+
+/** Live finals rank below any versioned source; an empty transcript has no version at all. */
+function currentVersion(current: TranscriptState): FieldVersion | undefined {
+  if (current.version !== null) return current.version;
+  return current.source === 'live-final' ? [SourceRank.Live - 1, -1, ''] : undefined;
+}
+
+function finalKey(segment: SegmentState): string {
+  return canonicalJson([segment.role, segment.occurredAt, segment.text]);
+}
+
+function compareFinals(a: SegmentState, b: SegmentState): number {
+  const ta = a.occurredAt === null ? -1 : Date.parse(a.occurredAt);
+  const tb = b.occurredAt === null ? -1 : Date.parse(b.occurredAt);
+  if (ta !== tb) return ta - tb;
+  const ka = finalKey(a);
+  const kb = finalKey(b);
+  return ka < kb ? -1 : ka > kb ? 1 : 0;
+}
+
+const SPEAKER: Record<TranscriptRole, string> = {
+  assistant: 'AI',
+  user: 'User',
+  system: 'System',
+  tool: 'Tool',
+};
+
+/** Plain text the way VAPI renders `artifact.transcript`: `AI: …\nUser: …\n`. */
+export function renderTranscriptText(segments: readonly SegmentState[]): string | null {
+  if (segments.length === 0) return null;
+  return segments.map((s) => `${SPEAKER[s.role]}: ${s.text}\n`).join('');
+}
+
+/** Turns, words and talk time (sum of known utterance durations), overall and per speaker. */
+export function computeTranscriptStats(segments: readonly SegmentState[]): TranscriptStats {
+  const empty = (): RoleTalkStats => ({ turns: 0, words: 0, talkSeconds: 0 });
+  const byRole = { assistant: empty(), user: empty() };
+  const total = empty();
+  for (const segment of segments) {
+    const words = segment.text.split(/\s+/).filter((w) => w !== '').length;
+    const seconds = segment.durationSeconds ?? 0;
+    const role = segment.role === 'assistant' || segment.role === 'user' ? byRole[segment.role] : null;
+    for (const stats of role ? [total, role] : [total]) {
+      stats.turns += 1;
+      stats.words += words;
+      stats.talkSeconds += seconds;
+    }
+  }
+  for (const stats of [total, byRole.assistant, byRole.user]) {
+    stats.talkSeconds = Math.round(stats.talkSeconds * 1000) / 1000;
+  }
+  return { ...total, byRole };
+}

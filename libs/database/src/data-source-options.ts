@@ -1,0 +1,26 @@
+import type { DataSourceOptions } from 'typeorm';
+import type { AppConfig } from '@app/config';
+import { CallEventRecord } from './entities/call-event-record.entity';
+import { Call } from './entities/call.entity';
+import { Recording } from './entities/recording.entity';
+import { TranscriptSegment } from './entities/transcript-segment.entity';
+
+/** Every entity; the apps and the TypeORM CLI share this list. */
+export const ENTITIES = [Call, CallEventRecord, TranscriptSegment, Recording];
+
+/**
+ * The one TypeORM configuration, for the apps (via `DatabaseModule`), the CLI and tests.
+ * Migrations are loaded from `./migrations` next to this file: `.ts` under jest, `.js` when built.
+ */
+export function buildDataSourceOptions(config: AppConfig): DataSourceOptions {
+  return {
+    type: 'postgres',
+    url: config.database.url,
+    entities: ENTITIES,
+    migrations: [`${__dirname}/migrations/*.{ts,js}`],
+    migrationsTransactionMode: 'each',
+    synchronize: false,
+    logging: false,
+    extra: { max: config.database.poolSize },
+  };
+}

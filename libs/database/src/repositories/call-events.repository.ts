@@ -1,0 +1,48 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource, EntityManager, type QueryDeepPartialEntity } from 'typeorm';
+import { CallEventRecord } from '../entities/call-event-record.entity';
+
+/** What the worker appends to the event log. */
+export type NewCallEventRecord = Pick<
+  CallEventRecord,
+  'callId' | 'dedupKey' | 'kind' | 'messageType' | 'occurredAt' | 'receivedAt' | 'payload'
+>;
+
+/** The event log (`call_events`). */
+@Injectable()
+export class CallEventsRepository {
+  constructor(private readonly dataSource: DataSource) {}
+
+  /** Appends an event unless its dedup key is already logged; true when it was new. */
+  async append(m: EntityManager, record: NewCallEventRecord): Promise<boolean> {
+    const result = await m
+      .createQueryBuilder()
+      .insert()
+      .into(CallEventRecord)
+      // jsonb `payload` is `unknown`, which TypeORM's deep-partial type cannot express.
+      .values(record as QueryDeepPartialEntity<CallEventRecord>)
+      .orIgnore()
+      .returning('id')
+      .execute();
+    return (result.raw as unknown[]).length > 0;
+  }
+
+  /** The logged end-of-call report of a call (there is one per call: its dedup key is per call). */
+  findEndOfCallReport(
+    callId: string,
+    m: EntityManager = this.dataSource.manager,
+  ): Promise<CallEventRecord | null> {
+    return m.getRepository(CallEventRecord).findOne({
+      where: { callId, kind: 'end-of-call-report' },
+      order: { occurredAt: { direction: 'DESC', nulls: 'LAST' }, id: 'DESC' },
+    });
+  }
+
+  /** Every logged event of a call, oldest first. */
+  listByCall(callId: string, m: EntityManager = this.dataSource.manager): Promise<CallEventRecord[]> {
+    return m.getRepository(CallEventRecord).find({
+      where: { callId },
+      order: { occurredAt: { direction: 'ASC', nulls: 'FIRST' }, id: 'ASC' },
+    });
+  }
+}

@@ -1,0 +1,79 @@
+import { DataSource } from 'typeorm';
+import { buildDataSourceOptions, ensureDatabase, runMigrations } from '@app/database';
+import { testConfig } from '../helpers/config';
+import { createTestDatabase, dropDatabase, type TestDatabase } from '../helpers/database';
+
+describe('database schema', () => {
+  let db: TestDatabase;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+  });
+
+  afterAll(async () => {
+    await db?.drop();
+  });
+
+  it('creates the tables and the read-API indexes', async () => {
+    const tables: Array<{ table_name: string }> = await db.dataSource.query(
+      `SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY 1`,
+    );
+    expect(tables.map((t) => t.table_name)).toEqual([
+      'call_events',
+      'calls',
+      'migrations',
+      'recordings',
+      'transcript_segments',
+    ]);
+    const indexes: Array<{ indexname: string }> = await db.dataSource.query(
+      `SELECT indexname FROM pg_indexes WHERE tablename = 'calls' ORDER BY 1`,
+    );
+    expect(indexes.map((i) => i.indexname)).toEqual([
+      'idx_calls_assistant_id',
+      'idx_calls_created_at_vapi',
+      'idx_calls_first_seen_at',
+      'idx_calls_outcome',
+      'idx_calls_started_at',
+      'idx_calls_status',
+      'pk_calls',
+    ]);
+  });
+
+  it('matches the entities exactly (schema sync would change nothing)', async () => {
+    const sql = await db.dataSource.driver.createSchemaBuilder().log();
+    expect(sql.upQueries.map((q) => q.query)).toEqual([]);
+  });
+
+  it('applies each migration once', async () => {
+    await runMigrations(db.config);
+    const applied: Array<{ name: string }> = await db.dataSource.query(
+      'SELECT name FROM migrations',
+    );
+    expect(applied.map((m) => m.name)).toEqual(['InitialSchema1763900000000']);
+  });
+
+  it('rejects values outside the enum-like columns', async () => {
+    await db.dataSource.query(`INSERT INTO calls (id) VALUES ('c1')`);
+    await expect(
+      db.dataSource.query(
+        `INSERT INTO recordings (call_id, kind, source_url, state) VALUES ('c1', 'mono', 'u', 'lost')`,
+      ),
+    ).rejects.toThrow(/ck_recordings_state/);
+  });
+});
+
+describe(ensureDatabase.name, () => {
+  it('creates a missing database once, even when raced', async () => {
+    const config = testConfig();
+    try {
+      await Promise.all([1, 2, 3, 4, 5].map(() => ensureDatabase(config.database.url)));
+      const dataSource = await new DataSource(buildDataSourceOptions(config)).initialize();
+      const [{ now }]: Array<{ now: Date }> = await dataSource.query('SELECT now() AS now');
+      expect(now).toBeInstanceOf(Date);
+      await dataSource.destroy();
+      await ensureDatabase(config.database.url);
+    } finally {
+      await dropDatabase(config.database.url);
+    }
+  });
+});
