@@ -252,8 +252,9 @@ describe('call pipeline: api → queue → worker → Postgres → read API', ()
   });
 
   it('ends a legacy call.failed with its reason and a failed outcome', async () => {
-    const failedId = 'fa11ed00-1d2e-4f3a-8b9c-0d1e2f3a4b5c';
-    expect(await post(body('seed-call-failed.json', failedId))).toBe(200);
+    // The fixture belongs to the unanswered outbound call of the protocol notes.
+    const failedId = '5e9b1a7c-3d2f-4b8e-a6c1-9f0e2d4b6a83';
+    expect(await post(body('seed-call-failed.json'))).toBe(200);
     await drain();
     const { body: call } = await getCall(failedId);
     expect(call).toMatchObject({ status: 'ended', endedReason: 'no-answer', failed: true });
@@ -298,6 +299,8 @@ describe('call pipeline: api → queue → worker → Postgres → read API', ()
     const normalise = (call: Record<string, any>) => ({
       ...call,
       id: null,
+      recordingUrl: null,
+      stereoRecordingUrl: null,
       updatedAt: null,
       createdAt: null,
       events: call.events.map((e: Record<string, unknown>) => ({ ...e, receivedAt: null })),

@@ -128,7 +128,10 @@ describe(CallEventsService.name, () => {
   }
 
   /** What the pure merge says the call and its transcript must be after these events. */
-  function expected(callEvents: readonly CallEvent[]): { call: CallState; transcript: TranscriptState } {
+  function expected(callEvents: readonly CallEvent[]): {
+    call: CallState;
+    transcript: TranscriptState;
+  } {
     const call = callEvents.reduce<CallState | null>(mergeCallState, null)!;
     const transcript = callEvents.reduce(mergeTranscript, EMPTY_TRANSCRIPT);
     const text =

@@ -30,9 +30,13 @@ describe(RecordingsService.name, () => {
       const path = req.url ?? '/';
       const count = (requests.get(path) ?? 0) + 1;
       requests.set(path, count);
-      // /flaky fails its first two requests; /broken always fails.
+      // /flaky fails its first two requests; /broken always fails; /gone never existed.
       if (path.startsWith('/broken') || (path.startsWith('/flaky') && count <= 2)) {
         res.writeHead(503).end('try later');
+        return;
+      }
+      if (path.startsWith('/gone')) {
+        res.writeHead(404).end('not found');
         return;
       }
       res.writeHead(200, { 'content-type': 'audio/wav' }).end(AUDIO);
@@ -45,7 +49,9 @@ describe(RecordingsService.name, () => {
     service = new RecordingsService(db.dataSource, recordings, db.config);
     const calls = new CallsRepository(db.dataSource);
     await db.dataSource.transaction(async (m) => {
-      for (const id of ['call-flaky', 'call-broken', 'call-ok']) await calls.insertIfMissing(m, id);
+      for (const id of ['call-flaky', 'call-broken', 'call-ok', 'call-gone']) {
+        await calls.insertIfMissing(m, id);
+      }
     });
   });
 
@@ -92,11 +98,20 @@ describe(RecordingsService.name, () => {
 
   it('ends failed after the final attempt and leaves no file behind', async () => {
     const url = `${baseUrl}/broken/rec-customer.wav`;
-    await expect(service.attach('call-broken', 'customer', url, { final: false })).rejects.toThrow();
+    await expect(
+      service.attach('call-broken', 'customer', url, { final: false }),
+    ).rejects.toThrow();
     await expect(service.attach('call-broken', 'customer', url, { final: true })).rejects.toThrow();
     const row = await recordings.findByCallAndKind('call-broken', 'customer');
     expect(row).toMatchObject({ state: 'failed', attempts: 2, storagePath: null, sha256: null });
     expect(row?.lastError).toEqual(expect.any(String));
     expect(readdirSync(dir).filter((f) => f.includes('call-broken'))).toEqual([]);
+  });
+
+  it('gives up at once on an error no retry can fix', async () => {
+    const url = `${baseUrl}/gone/rec.wav`;
+    await expect(service.attach('call-gone', 'mono', url, { final: false })).rejects.toThrow(/404/);
+    const row = await recordings.findByCallAndKind('call-gone', 'mono');
+    expect(row).toMatchObject({ state: 'failed', attempts: 1 });
   });
 });

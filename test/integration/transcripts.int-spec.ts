@@ -1,9 +1,5 @@
 import { Logger } from '@nestjs/common';
-import {
-  CallEventsRepository,
-  CallsRepository,
-  TranscriptSegmentsRepository,
-} from '@app/database';
+import { CallEventsRepository, CallsRepository, TranscriptSegmentsRepository } from '@app/database';
 import { normalizeWebhook, redactPayload } from '@app/vapi';
 import { TranscriptsService } from '../../apps/worker/src/transcripts/transcripts.service';
 import { createTestDatabase, truncateAll, type TestDatabase } from '../helpers/database';

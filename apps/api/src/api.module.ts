@@ -19,7 +19,7 @@ export class ApiModule {
       imports: [
         ConfigModule.forRoot(config),
         loggerModule(config, 'api', logging),
-        DatabaseModule.forRoot(),
+        DatabaseModule.forRoot({ connectInBackground: true }),
         VapiWebhookModule,
         CallsModule,
         HealthModule,

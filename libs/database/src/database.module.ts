@@ -1,6 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { APP_CONFIG, AppConfig } from '@app/config';
+import { BackgroundConnector } from './background-connector';
 import { buildDataSourceOptions } from './data-source-options';
 import { CallEventsRepository } from './repositories/call-events.repository';
 import { CallsRepository } from './repositories/calls.repository';
@@ -20,17 +21,25 @@ const REPOSITORIES = [
  */
 @Module({})
 export class DatabaseModule {
-  static forRoot(): DynamicModule {
+  /**
+   * `connectInBackground`: boot without waiting for Postgres and keep retrying (the api);
+   * otherwise boot fails if Postgres cannot be reached (the worker has nothing to do without it).
+   */
+  static forRoot(options: { connectInBackground?: boolean } = {}): DynamicModule {
+    const background = options.connectInBackground ?? false;
     return {
       global: true,
       module: DatabaseModule,
       imports: [
         TypeOrmModule.forRootAsync({
           inject: [APP_CONFIG],
-          useFactory: (config: AppConfig) => buildDataSourceOptions(config),
+          useFactory: (config: AppConfig) => ({
+            ...buildDataSourceOptions(config),
+            manualInitialization: background,
+          }),
         }),
       ],
-      providers: REPOSITORIES,
+      providers: background ? [...REPOSITORIES, BackgroundConnector] : REPOSITORIES,
       exports: [TypeOrmModule, ...REPOSITORIES],
     };
   }

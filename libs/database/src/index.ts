@@ -1,3 +1,4 @@
+export * from './background-connector';
 export * from './data-source-options';
 export * from './database.module';
 export * from './entities/call-event-record.entity';

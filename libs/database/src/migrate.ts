@@ -41,9 +41,10 @@ export async function withMaintenanceConnection<T>(
  */
 export async function ensureDatabase(url: string): Promise<void> {
   await withMaintenanceConnection(url, async (connection, name) => {
-    const found: unknown[] = await connection.query('SELECT 1 FROM pg_database WHERE datname = $1', [
-      name,
-    ]);
+    const found: unknown[] = await connection.query(
+      'SELECT 1 FROM pg_database WHERE datname = $1',
+      [name],
+    );
     if (found.length > 0) return;
     try {
       await connection.query(`CREATE DATABASE ${quoteIdentifier(name)}`);

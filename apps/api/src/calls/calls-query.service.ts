@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, ServiceUnavailableException } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { Call, CallEventRecord, Recording, TranscriptSegment } from '@app/database';
 import { callDetailView, callSummaryView } from './call.view';
@@ -13,6 +13,7 @@ export class CallsQueryService {
   constructor(private readonly dataSource: DataSource) {}
 
   async list(query: ListCallsQuery) {
+    this.assertConnected();
     const qb = this.dataSource.getRepository(Call).createQueryBuilder('call');
     if (query.status) qb.andWhere('call.status = :status', { status: query.status });
     if (query.outcome) qb.andWhere('call.outcome = :outcome', { outcome: query.outcome });
@@ -31,13 +32,16 @@ export class CallsQueryService {
   }
 
   async findOne(id: string) {
+    this.assertConnected();
     const call = await this.dataSource.getRepository(Call).findOne({ where: { id } });
     if (!call) return null;
     const [segments, recordings, events] = await Promise.all([
       this.dataSource
         .getRepository(TranscriptSegment)
         .find({ where: { callId: id }, order: { seq: 'ASC' } }),
-      this.dataSource.getRepository(Recording).find({ where: { callId: id }, order: { kind: 'ASC' } }),
+      this.dataSource
+        .getRepository(Recording)
+        .find({ where: { callId: id }, order: { kind: 'ASC' } }),
       this.dataSource.getRepository(CallEventRecord).find({
         where: { callId: id },
         // The timeline; the payloads stay in the database (they can be large).
@@ -46,5 +50,12 @@ export class CallsQueryService {
       }),
     ]);
     return callDetailView(call, segments, recordings, events);
+  }
+
+  /** The api boots before Postgres answers (webhooks only need Redis); reads wait for it. */
+  private assertConnected(): void {
+    if (!this.dataSource.isInitialized) {
+      throw new ServiceUnavailableException('The database is not reachable yet; retry later.');
+    }
   }
 }

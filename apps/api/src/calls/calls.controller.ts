@@ -1,4 +1,12 @@
-import { Controller, Get, NotFoundException, Param, Query, UseGuards, ValidationPipe } from '@nestjs/common';
+import {
+  Controller,
+  Get,
+  NotFoundException,
+  Param,
+  Query,
+  UseGuards,
+  ValidationPipe,
+} from '@nestjs/common';
 import { CallsQueryService } from './calls-query.service';
 import { ListCallsQuery } from './list-calls.query';
 import { ReadApiGuard } from './read-api.guard';

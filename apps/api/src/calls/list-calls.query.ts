@@ -4,26 +4,38 @@ import { CALL_STATUSES } from '@app/vapi';
 
 /** Query string of `GET /api/calls`. Unknown parameters are rejected with 400. */
 export class ListCallsQuery {
-  @IsOptional() @IsIn(CALL_STATUSES)
+  @IsOptional()
+  @IsIn(CALL_STATUSES)
   status?: string;
 
-  @IsOptional() @IsString()
+  @IsOptional()
+  @IsString()
   outcome?: string;
 
-  @IsOptional() @IsString()
+  @IsOptional()
+  @IsString()
   assistantId?: string;
 
   /** Calls created at or after this instant (ISO 8601). */
-  @IsOptional() @IsISO8601()
+  @IsOptional()
+  @IsISO8601()
   from?: string;
 
   /** Calls created before this instant (ISO 8601). */
-  @IsOptional() @IsISO8601()
+  @IsOptional()
+  @IsISO8601()
   to?: string;
 
-  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(100)
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(100)
   limit: number = 20;
 
-  @IsOptional() @Type(() => Number) @IsInt() @Min(0)
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
   offset: number = 0;
 }

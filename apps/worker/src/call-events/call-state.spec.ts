@@ -97,14 +97,21 @@ describe(mergeCallState.name, () => {
   });
 
   it('fills fields the report lacks from poorer events', () => {
-    const sparse: CallEvent = { ...report, call: {}, report: { endedReason: 'customer-ended-call' } };
+    const sparse: CallEvent = {
+      ...report,
+      call: {},
+      report: { endedReason: 'customer-ended-call' },
+    };
     const state = fold([inProgress, sparse]);
     expect(state?.assistantId).toBe('a7e3d1c5-2b8f-4c6a-9e0d-5f1b3c7a9d22');
     expect(state?.startedAt).toBe('2026-03-12T15:04:09.871Z');
   });
 
   it('prefers the later of two events of the same rank', () => {
-    const early = { ...at(ended, '2026-03-12T15:05:07.000Z', 'a'), endedReason: 'silence-timed-out' };
+    const early = {
+      ...at(ended, '2026-03-12T15:05:07.000Z', 'a'),
+      endedReason: 'silence-timed-out',
+    };
     const late = { ...at(ended, '2026-03-12T15:05:08.000Z', 'b'), endedReason: 'customer-busy' };
     expect(fold([early, late])?.endedReason).toBe('customer-busy');
     expect(fold([late, early])?.endedReason).toBe('customer-busy');

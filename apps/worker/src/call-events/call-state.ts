@@ -179,7 +179,8 @@ export function emptyCallState(id: string): CallState {
  */
 export function mergeCallState(current: CallState | null, event: CallEvent): CallState {
   const id = event.callId ?? current?.id;
-  if (id === undefined || id === null) throw new Error('mergeCallState needs an event with a callId');
+  if (id === undefined || id === null)
+    throw new Error('mergeCallState needs an event with a callId');
   const base = current ?? emptyCallState(id);
   const next: CallState = { ...base, fieldVersions: { ...base.fieldVersions } };
 
@@ -195,7 +196,10 @@ export function mergeCallState(current: CallState | null, event: CallEvent): Cal
   }
 
   const status = offeredStatus(event);
-  if (status !== undefined && (next.status === null || statusRank(status) > statusRank(next.status))) {
+  if (
+    status !== undefined &&
+    (next.status === null || statusRank(status) > statusRank(next.status))
+  ) {
     next.status = status;
   }
   next.failed = next.failed || event.failed === true;
@@ -331,7 +335,8 @@ export function classifyOutcome(
   const reason = endedReason?.trim().toLowerCase() ?? '';
   if (reason === '' && call.status !== 'ended' && !call.failed) return 'in-progress';
   const known =
-    OUTCOME_BY_REASON.get(reason) ?? OUTCOME_PATTERNS.find(([pattern]) => pattern.test(reason))?.[1];
+    OUTCOME_BY_REASON.get(reason) ??
+    OUTCOME_PATTERNS.find(([pattern]) => pattern.test(reason))?.[1];
   if (reason !== '' && known !== undefined) return known;
   if (call.failed) return 'error';
   return call.startedAt !== null ? 'completed' : 'unknown';

@@ -78,7 +78,10 @@ export async function downloadRecording(opts: {
   const declared = Number(response.headers.get('content-length'));
   if (Number.isFinite(declared) && declared > maxBytes) {
     await response.body.cancel().catch(() => undefined);
-    throw new RecordingDownloadError(`recording is ${declared} bytes, over the ${maxBytes} limit`, false);
+    throw new RecordingDownloadError(
+      `recording is ${declared} bytes, over the ${maxBytes} limit`,
+      false,
+    );
   }
 
   const hash = createHash('sha256');

@@ -52,7 +52,8 @@ export class RecordingsService {
     const recording = await this.dataSource.transaction(async (m) => {
       await this.recordings.registerMany(m, callId, [{ kind, url }]);
       const row = await this.recordings.findForUpdate(m, callId, kind);
-      if (row === null) throw new Error(`recording ${callId}/${kind} vanished inside its transaction`);
+      if (row === null)
+        throw new Error(`recording ${callId}/${kind} vanished inside its transaction`);
       if (row.state === 'stored') return null;
       await this.recordings.markDownloading(m, row.id);
       return row;
@@ -84,7 +85,9 @@ export function isRetryable(error: unknown): boolean {
 }
 
 /** `<callId>-<kind><ext>`, safe as a file name whatever the ids contain. */
-export function recordingFileName(recording: Pick<Recording, 'callId' | 'kind' | 'sourceUrl'>): string {
+export function recordingFileName(
+  recording: Pick<Recording, 'callId' | 'kind' | 'sourceUrl'>,
+): string {
   const safe = (s: string): string => s.replace(/[^A-Za-z0-9_.-]/g, '_');
   return `${safe(recording.callId)}-${safe(recording.kind)}${extensionOf(recording.sourceUrl)}`;
 }

@@ -8,7 +8,9 @@ import {
 } from './transcript-state';
 
 describe('transcript of the end-of-call report fixture', () => {
-  const body = fixture<{ message: { artifact: { transcript: string } } }>('end-of-call-report.json');
+  const body = fixture<{ message: { artifact: { transcript: string } } }>(
+    'end-of-call-report.json',
+  );
   const transcript = mergeTranscript(EMPTY_TRANSCRIPT, normalizeWebhook(body));
 
   it('keeps the spoken turns in order, with offsets and durations in seconds', () => {
@@ -53,7 +55,13 @@ describe(computeTranscriptStats.name, () => {
       },
     });
     const stats = computeTranscriptStats([
-      { role: 'user', text: '  two   words ', secondsFromStart: null, durationSeconds: null, occurredAt: null },
+      {
+        role: 'user',
+        text: '  two   words ',
+        secondsFromStart: null,
+        durationSeconds: null,
+        occurredAt: null,
+      },
     ]);
     expect(stats.byRole.user).toEqual({ turns: 1, words: 2, talkSeconds: 0 });
   });

@@ -30,7 +30,9 @@ const TRANSCRIPT_RANK: Record<TranscriptSource, number> = {
 };
 
 /** A whole transcript an event offers: a report's, or a conversation-update's full history. */
-function offeredWhole(event: CallEvent): { source: TranscriptSource; utterances: TranscriptUtterance[] } | null {
+function offeredWhole(
+  event: CallEvent,
+): { source: TranscriptSource; utterances: TranscriptUtterance[] } | null {
   if (event.kind === 'end-of-call-report' && event.report?.transcript?.length) {
     return { source: 'report', utterances: event.report.transcript };
   }
@@ -59,15 +61,13 @@ function liveFinal(event: CallEvent): SegmentState | null {
 export function mergeTranscript(current: TranscriptState, event: CallEvent): TranscriptState {
   const whole = offeredWhole(event);
   if (whole) {
-    const segments = whole.utterances.map(
-      (u): SegmentState => ({
-        role: u.role,
-        text: u.text,
-        secondsFromStart: u.secondsFromStart,
-        durationSeconds: u.durationSeconds,
-        occurredAt: null,
-      }),
-    );
+    const segments = whole.utterances.map((u): SegmentState => ({
+      role: u.role,
+      text: u.text,
+      secondsFromStart: u.secondsFromStart,
+      durationSeconds: u.durationSeconds,
+      occurredAt: null,
+    }));
     const version = eventVersion(event, TRANSCRIPT_RANK[whole.source]);
     return beats(version, segments, currentVersion(current), current.segments)
       ? { source: whole.source, version, segments }
@@ -126,7 +126,8 @@ export function computeTranscriptStats(segments: readonly SegmentState[]): Trans
   for (const segment of segments) {
     const words = segment.text.split(/\s+/).filter((w) => w !== '').length;
     const seconds = segment.durationSeconds ?? 0;
-    const role = segment.role === 'assistant' || segment.role === 'user' ? byRole[segment.role] : null;
+    const role =
+      segment.role === 'assistant' || segment.role === 'user' ? byRole[segment.role] : null;
     for (const stats of role ? [total, role] : [total]) {
       stats.turns += 1;
       stats.words += words;

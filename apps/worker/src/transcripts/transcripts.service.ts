@@ -108,7 +108,9 @@ export class TranscriptsService {
   private async loggedReport(m: EntityManager, callId: string): Promise<CallEvent | null> {
     const record = await this.events.findEndOfCallReport(callId, m);
     if (record === null || record.payload === null || record.payload === undefined) {
-      this.logger.warn(`call ${callId}: no stored end-of-call report; refreshing derived columns only`);
+      this.logger.warn(
+        `call ${callId}: no stored end-of-call report; refreshing derived columns only`,
+      );
       return null;
     }
     try {

@@ -1,4 +1,12 @@
-import { Check, Column, CreateDateColumn, Entity, Index, PrimaryColumn, UpdateDateColumn } from 'typeorm';
+import {
+  Check,
+  Column,
+  CreateDateColumn,
+  Entity,
+  Index,
+  PrimaryColumn,
+  UpdateDateColumn,
+} from 'typeorm';
 
 /**
  * Version of a merged field: `[sourceRank, occurredAtMs, tiebreak]`, compared left to right.
@@ -31,7 +39,10 @@ export interface TranscriptStats extends RoleTalkStats {
 @Index('idx_calls_first_seen_at', { synchronize: false })
 @Index('idx_calls_assistant_id', { synchronize: false })
 @Index('idx_calls_status', ['status'])
-@Check('ck_calls_transcript_source', `"transcript_source" IN ('live-final', 'conversation', 'report')`)
+@Check(
+  'ck_calls_transcript_source',
+  `"transcript_source" IN ('live-final', 'conversation', 'report')`,
+)
 @Index('idx_calls_outcome', ['outcome'])
 export class Call {
   @PrimaryColumn({ type: 'text', primaryKeyConstraintName: 'pk_calls' })

@@ -5,7 +5,11 @@ import { Call, type TranscriptSource } from './call.entity';
 @Entity({ name: 'transcript_segments' })
 @Check('ck_transcript_segments_source', `"source" IN ('live-final', 'conversation', 'report')`)
 export class TranscriptSegment {
-  @PrimaryColumn({ name: 'call_id', type: 'text', primaryKeyConstraintName: 'pk_transcript_segments' })
+  @PrimaryColumn({
+    name: 'call_id',
+    type: 'text',
+    primaryKeyConstraintName: 'pk_transcript_segments',
+  })
   callId!: string;
 
   @PrimaryColumn({ type: 'integer', primaryKeyConstraintName: 'pk_transcript_segments' })

@@ -39,7 +39,10 @@ export class CallEventsRepository {
   }
 
   /** Every logged event of a call, oldest first. */
-  listByCall(callId: string, m: EntityManager = this.dataSource.manager): Promise<CallEventRecord[]> {
+  listByCall(
+    callId: string,
+    m: EntityManager = this.dataSource.manager,
+  ): Promise<CallEventRecord[]> {
     return m.getRepository(CallEventRecord).find({
       where: { callId },
       order: { occurredAt: { direction: 'ASC', nulls: 'FIRST' }, id: 'ASC' },

@@ -49,7 +49,11 @@ export class RecordingsRepository {
   }
 
   /** Records a finished download. */
-  async markStored(id: string, file: StoredRecordingFile, m = this.dataSource.manager): Promise<void> {
+  async markStored(
+    id: string,
+    file: StoredRecordingFile,
+    m = this.dataSource.manager,
+  ): Promise<void> {
     await m.update(
       Recording,
       { id },
@@ -72,7 +76,11 @@ export class RecordingsRepository {
     finalAttempt: boolean,
     m = this.dataSource.manager,
   ): Promise<void> {
-    await m.update(Recording, { id }, { state: finalAttempt ? 'failed' : 'pending', lastError: error });
+    await m.update(
+      Recording,
+      { id },
+      { state: finalAttempt ? 'failed' : 'pending', lastError: error },
+    );
   }
 
   /** A call's recording of one kind. */

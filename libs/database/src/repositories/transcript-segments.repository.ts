@@ -14,7 +14,10 @@ export class TranscriptSegmentsRepository {
   constructor(private readonly dataSource: DataSource) {}
 
   /** A call's segments in order. */
-  listByCall(callId: string, m: EntityManager = this.dataSource.manager): Promise<TranscriptSegment[]> {
+  listByCall(
+    callId: string,
+    m: EntityManager = this.dataSource.manager,
+  ): Promise<TranscriptSegment[]> {
     return m.getRepository(TranscriptSegment).find({ where: { callId }, order: { seq: 'ASC' } });
   }
 

@@ -1,0 +1,108 @@
+import { Job, Worker } from 'bullmq';
+import { DataSource } from 'typeorm';
+
+/**
+ * The bench's reference for worker persistence: a minimal BullMQ worker that consumes the
+ * product's own call-event jobs and writes each one as a single upsert into a scratch table,
+ * micro-batched (jobs that arrive together share one INSERT … ON CONFLICT). It stores what the
+ * product's event log stores, but skips everything else the product does per event (call row,
+ * transcript, recordings, follow-up jobs), so it is an upper bound for "one write per job".
+ *
+ * Runs as its own process: `node dist/bench/bench/reference-worker.js` with DATABASE_URL,
+ * REDIS_URL, QUEUE_PREFIX, and optionally CONCURRENCY (128), BATCH_SIZE (100), LINGER_MS (2).
+ */
+
+const env = (name: string, fallback?: string): string => {
+  const value = process.env[name] ?? fallback;
+  if (value === undefined) throw new Error(`${name} is required`);
+  return value;
+};
+
+/** The scratch table; created by the bench before the run. */
+export const REFERENCE_TABLE_SQL = `
+  CREATE TABLE IF NOT EXISTS bench_reference_events (
+    dedup_key    text PRIMARY KEY,
+    call_id      text,
+    kind         text NOT NULL,
+    message_type text NOT NULL,
+    occurred_at  timestamptz,
+    received_at  timestamptz NOT NULL,
+    payload      jsonb
+  )`;
+
+interface EventJob {
+  event: { dedupKey: string; callId: string | null; kind: string; messageType: string; occurredAt: string | null };
+  payload: unknown;
+  receivedAt: string;
+}
+
+async function main(): Promise<void> {
+  const batchSize = Number(env('BATCH_SIZE', '100'));
+  const lingerMs = Number(env('LINGER_MS', '2'));
+  const db = new DataSource({ type: 'postgres', url: env('DATABASE_URL'), extra: { max: 10 } });
+  await db.initialize();
+
+  let pending: { job: EventJob; done: (error?: unknown) => void }[] = [];
+  let timer: NodeJS.Timeout | undefined;
+  const flush = (): void => {
+    clearTimeout(timer);
+    timer = undefined;
+    const batch = pending;
+    pending = [];
+    if (batch.length === 0) return;
+    const params: unknown[] = [];
+    const rows = batch.map(({ job }, i) => {
+      const { event } = job;
+      params.push(event.dedupKey, event.callId, event.kind, event.messageType, event.occurredAt, job.receivedAt, JSON.stringify(job.payload));
+      const p = i * 7;
+      return `($${p + 1}, $${p + 2}, $${p + 3}, $${p + 4}, $${p + 5}, $${p + 6}, $${p + 7}::jsonb)`;
+    });
+    db.query(
+      `INSERT INTO bench_reference_events
+         (dedup_key, call_id, kind, message_type, occurred_at, received_at, payload)
+       VALUES ${rows.join(', ')}
+       ON CONFLICT (dedup_key) DO UPDATE SET payload = EXCLUDED.payload`,
+      params,
+    ).then(
+      () => batch.forEach((b) => b.done()),
+      (error: unknown) => batch.forEach((b) => b.done(error)),
+    );
+  };
+
+  // Two copies of one event in a batch would make ON CONFLICT DO UPDATE fail; job ids are the
+  // dedup keys, so BullMQ never hands out two at once.
+  const worker = new Worker<EventJob>(
+    'call-events',
+    (job: Job<EventJob>) =>
+      new Promise<void>((resolve, reject) => {
+        pending.push({ job: job.data, done: (error) => (error ? reject(error as Error) : resolve()) });
+        if (pending.length >= batchSize) flush();
+        else timer ??= setTimeout(flush, lingerMs);
+      }),
+    {
+      connection: { url: env('REDIS_URL'), maxRetriesPerRequest: null },
+      prefix: env('QUEUE_PREFIX'),
+      concurrency: Number(env('CONCURRENCY', '128')),
+      removeOnComplete: { count: 10_000 },
+    },
+  );
+  worker.on('error', (error) => console.error(error.message));
+
+  const { createServer } = await import('node:http');
+  const health = createServer((_req, res) => res.end('ok'));
+  health.listen(Number(env('WORKER_HEALTH_PORT')), '127.0.0.1');
+
+  const shutdown = (): void => {
+    void worker
+      .close()
+      .then(() => db.destroy())
+      .then(() => process.exit(0));
+  };
+  process.on('SIGTERM', shutdown);
+  process.on('SIGINT', shutdown);
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
