@@ -237,7 +237,7 @@ describe(CallEventsService.name, () => {
     await service.apply(deliveryOf(fixture('seed-recording-ready.json')));
 
     const transcriptJobs = await transcriptQueue.getJobs(['waiting']);
-    expect(transcriptJobs.map((j) => [j.id, j.name, j.data])).toEqual([
+    expect(transcriptJobs.map((j): unknown[] => [j.id, j.name, j.data])).toEqual([
       [
         jobIds.transcript(FIXTURE_CALL_ID, delivery.event.dedupKey),
         JobName.ProcessTranscript,
