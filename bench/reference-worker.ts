@@ -1,4 +1,5 @@
 import { Job, Worker } from 'bullmq';
+import { createServer } from 'node:http';
 import { DataSource } from 'typeorm';
 
 /**
@@ -9,7 +10,8 @@ import { DataSource } from 'typeorm';
  * transcript, recordings, follow-up jobs), so it is an upper bound for "one write per job".
  *
  * Runs as its own process: `node dist/bench/bench/reference-worker.js` with DATABASE_URL,
- * REDIS_URL, QUEUE_PREFIX, and optionally CONCURRENCY (128), BATCH_SIZE (100), LINGER_MS (2).
+ * REDIS_URL, QUEUE_PREFIX, WORKER_HEALTH_PORT, and optionally CONCURRENCY (128), BATCH_SIZE
+ * (100), LINGER_MS (2). The table `bench_reference_events` is created by the bench.
  */
 
 const env = (name: string, fallback?: string): string => {
@@ -17,18 +19,6 @@ const env = (name: string, fallback?: string): string => {
   if (value === undefined) throw new Error(`${name} is required`);
   return value;
 };
-
-/** The scratch table; created by the bench before the run. */
-export const REFERENCE_TABLE_SQL = `
-  CREATE TABLE IF NOT EXISTS bench_reference_events (
-    dedup_key    text PRIMARY KEY,
-    call_id      text,
-    kind         text NOT NULL,
-    message_type text NOT NULL,
-    occurred_at  timestamptz,
-    received_at  timestamptz NOT NULL,
-    payload      jsonb
-  )`;
 
 interface EventJob {
   event: { dedupKey: string; callId: string | null; kind: string; messageType: string; occurredAt: string | null };
@@ -88,7 +78,6 @@ async function main(): Promise<void> {
   );
   worker.on('error', (error) => console.error(error.message));
 
-  const { createServer } = await import('node:http');
   const health = createServer((_req, res) => res.end('ok'));
   health.listen(Number(env('WORKER_HEALTH_PORT')), '127.0.0.1');
 

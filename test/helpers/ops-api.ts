@@ -1,4 +1,5 @@
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { DataSource } from 'typeorm';
 import { AppConfig } from '@app/config';
 import { LoggingOptions } from '@app/observability';
 import { createApiApp } from '../../apps/api/src/app.factory';
@@ -13,7 +14,7 @@ export interface OpsApi {
   db: TestDatabase;
 }
 
-/** Creates a migrated database, then the api on it, initialised and ready for `inject`. */
+/** Creates a migrated database, then the api on it, initialised, connected, ready for `inject`. */
 export async function startOpsApi(
   env: Record<string, string> = {},
   logging: LoggingOptions = {},
@@ -22,7 +23,22 @@ export async function startOpsApi(
   const app = await createApiApp(db.config, logging);
   await app.init();
   await app.getHttpAdapter().getInstance().ready();
-  return { config: db.config, app, db };
+  const h = { config: db.config, app, db };
+  await waitForDatabase(h);
+  return h;
+}
+
+/**
+ * Waits until the api's background Postgres connection is up (it boots without waiting for it),
+ * so readiness reflects only what a test changes.
+ */
+export async function waitForDatabase(h: OpsApi, timeoutMs = 10_000): Promise<void> {
+  const dataSource = h.app.get(DataSource);
+  const deadline = Date.now() + timeoutMs;
+  while (!dataSource.isInitialized) {
+    if (Date.now() > deadline) throw new Error('the api never connected to Postgres');
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
 }
 
 /** Closes the api, drops its database and deletes its queue keys. */

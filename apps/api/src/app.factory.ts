@@ -49,6 +49,8 @@ export async function createApiApp(
     },
   );
   app.useLogger(app.get(JsonLogger));
+  // Nest would flush the boot lines only on listen(); tests and init-only callers never listen.
+  app.flushLogs();
   // Logged only now so that these lines, like every other, are JSON.
   const logger = new Logger('Bootstrap');
   if (!hasWebhookAuth(config)) {

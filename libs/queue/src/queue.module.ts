@@ -31,18 +31,25 @@ class QueueErrorLogger implements OnModuleInit {
 /**
  * BullMQ wiring for both sides: the connection and key prefix from `APP_CONFIG`, every queue
  * registered with its default job options, and the queues exported for `@InjectQueue`.
- * Import exactly one of `forProducer()` (api) or `forWorker()` (worker) per application.
+ * An application uses one side only: `forProducer()` (api, may be imported by several of its
+ * modules) or `forWorker()` (worker).
  */
 @Module({})
 export class QueueModule {
+  // One module object per side, so importing it from several feature modules shares the queues.
+  private static producer?: DynamicModule;
+  private static consumer?: DynamicModule;
+
   /** For the api: enqueues fail fast while Redis is down instead of hanging the request. */
   static forProducer(): DynamicModule {
-    return QueueModule.build(producerConnection, { skipWaitingForReady: true });
+    return (QueueModule.producer ??= QueueModule.build(producerConnection, {
+      skipWaitingForReady: true,
+    }));
   }
 
   /** For the worker: connections wait and reconnect forever, as BullMQ workers require. */
   static forWorker(): DynamicModule {
-    return QueueModule.build(workerConnection, {});
+    return (QueueModule.consumer ??= QueueModule.build(workerConnection, {}));
   }
 
   private static build(

@@ -45,7 +45,10 @@ export interface CallState {
   fieldVersions: Record<string, FieldVersion>;
 }
 
-/** Fields merged by version; the rest of `CallState` is a monotonic join or derived. */
+/**
+ * Fields merged by version; the rest of `CallState` is a monotonic join or derived.
+ * PERSISTENT: these names key `calls.field_versions`; renaming one forgets its stored versions.
+ */
 export const MERGED_FIELDS = [
   'type',
   'assistantId',
@@ -66,6 +69,7 @@ export const MERGED_FIELDS = [
   'recordingUrl',
   'stereoRecordingUrl',
 ] as const satisfies ReadonlyArray<keyof CallState>;
+/** A field merged by version. */
 export type MergedField = (typeof MERGED_FIELDS)[number];
 
 const DECIMAL = /^(-?)(\d+)(?:\.(\d*))?$/;

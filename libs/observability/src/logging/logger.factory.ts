@@ -93,7 +93,11 @@ export function loggerModule(
     genReqId: (req) => requestIdOf(req),
     // Binds only `reqId` to lines logged during a request; the completion line has req and res.
     quietReqLogger: true,
-    autoLogging: { ignore: (req) => PROBE_URL.test(req.url ?? '') },
+    // middie rewrites `req.url` for mounted middleware; `originalUrl` is what the client sent.
+    autoLogging: {
+      ignore: (req) =>
+        PROBE_URL.test((req as { originalUrl?: string }).originalUrl ?? req.url ?? ''),
+    },
     customLogLevel: (_req, res, error) => {
       if (error !== undefined || res.statusCode >= 500) return 'error';
       return res.statusCode >= 400 ? 'warn' : 'info';

@@ -1,0 +1,240 @@
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { join } from 'node:path';
+import Redis from 'ioredis';
+import { REPO_ROOT } from '../test/helpers/processes';
+import { IntakeResult, benchIntake } from './intake';
+import { PersistenceResult, benchPersistence } from './persistence';
+import { EndToEndResult, SoakResult, benchEndToEnd, benchSoak } from './processing';
+import { BenchStack, REDIS_URL } from './stack';
+import { CpuSplit, fmt, fmtCpu, fmtSpread, log } from './stats';
+
+/** Every knob of a bench run, from the environment (see README.md). */
+export interface BenchOptions {
+  phases: Set<string>;
+  repeats: number;
+  intakeSeconds: number;
+  intakeWarmupSeconds: number;
+  intakeConnections: number;
+  persistJobs: number;
+  e2eRate: number;
+  e2eSeconds: number;
+  openCalls: number;
+  soakRate: number;
+  soakSeconds: number;
+}
+
+const num = (name: string, fallback: number): number => {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive number`);
+  return value;
+};
+
+/** Reads the BENCH_* variables; defaults keep a full run under about 15 minutes on 2 cores. */
+export function benchOptions(): BenchOptions {
+  const e2eRate = num('BENCH_E2E_RATE', 1000);
+  return {
+    phases: new Set((process.env.BENCH_PHASES ?? 'intake,persistence,e2e,soak').split(',').map((s) => s.trim())),
+    repeats: num('BENCH_REPEATS', 3),
+    intakeSeconds: num('BENCH_INTAKE_SECONDS', 10),
+    intakeWarmupSeconds: num('BENCH_INTAKE_WARMUP_SECONDS', 3),
+    intakeConnections: num('BENCH_INTAKE_CONNECTIONS', 64),
+    persistJobs: num('BENCH_PERSIST_JOBS', 15_000),
+    e2eRate,
+    e2eSeconds: num('BENCH_E2E_SECONDS', 30),
+    openCalls: num('BENCH_OPEN_CALLS', 500),
+    soakRate: num('BENCH_SOAK_RATE', e2eRate),
+    soakSeconds: num('BENCH_SOAK_SECONDS', 120),
+  };
+}
+
+/** What the figures were measured on. */
+export interface Machine {
+  cpu: string;
+  cores: number;
+  memoryGb: number;
+  node: string;
+  postgres: string;
+  redis: string;
+  commit: string;
+  date: string;
+}
+
+async function describeMachine(stack: BenchStack): Promise<Machine> {
+  const [{ version }] = await stack.db.query<{ version: string }[]>('SHOW server_version');
+  const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
+  const info = await redis.info('server');
+  redis.disconnect();
+  let commit = 'unknown';
+  try {
+    commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: REPO_ROOT }).toString().trim();
+  } catch {
+    // Not a git checkout (e.g. a container image): the figure stays "unknown".
+  }
+  return {
+    cpu: cpus()[0]?.model.trim() ?? 'unknown',
+    cores: cpus().length,
+    memoryGb: Math.round((totalmem() / 1024 ** 3) * 10) / 10,
+    node: process.version,
+    postgres: version,
+    redis: /redis_version:(\S+)/.exec(info)?.[1] ?? 'unknown',
+    commit,
+    date: new Date().toISOString(),
+  };
+}
+
+/** Everything a run measured; written to bench/results/latest.json. */
+export interface BenchResults {
+  machine: Machine;
+  options: Omit<BenchOptions, 'phases'> & { phases: string[] };
+  intake?: IntakeResult[];
+  persistence?: PersistenceResult;
+  endToEnd?: EndToEndResult;
+  soak?: SoakResult;
+}
+
+/** The CPU split of the median run by `key`. */
+function medianCpu<T extends { cpu: CpuSplit }>(runs: readonly T[], key: (run: T) => number): CpuSplit {
+  const sorted = [...runs].sort((a, b) => key(a) - key(b));
+  return sorted[Math.floor(sorted.length / 2)]?.cpu ?? {};
+}
+
+const mark = (met: boolean): string => (met ? 'yes' : '**no**');
+const ms = (n: number): string => fmt(n, n < 10 ? 1 : 0);
+
+/** The results as a markdown table, then the CPU split of each phase, then how to rerun. */
+export function renderReport(r: BenchResults): string {
+  const m = r.machine;
+  const lines = [
+    `## Bench results (${m.date.slice(0, 10)}, commit ${m.commit})`,
+    '',
+    `Machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGb} GB RAM; Node ${m.node}; PostgreSQL ${m.postgres}; Redis ${m.redis}.`,
+    `Medians of ${r.options.repeats} runs, (min–max) in brackets. Reference = hand-written Fastify + HMAC + awaited BullMQ add (intake), BullMQ worker with micro-batched upserts (persistence).`,
+    '',
+    '| Measure | Product | Reference | Ratio | Target | Met |',
+    '|---|---|---|---|---|---|',
+  ];
+  const cpuLines: string[] = [];
+  for (const i of r.intake ?? []) {
+    const target = i.scenario.startsWith('small') ? 1.0 : 0.9;
+    lines.push(
+      `| Intake, ${i.scenario} (${fmt(i.bodyBytes)} B), ${i.connections} connections, HMAC on: req/s | ${fmtSpread(i.product.rps)} | ${fmtSpread(i.reference.rps)} | ${i.ratio.toFixed(2)}× | ≥ ${target.toFixed(1)}× | ${mark(i.ratio >= target)} |`,
+      `| … ack latency p50 / p99 (ms) | ${ms(i.product.p50.median)} / ${ms(i.product.p99.median)} | ${ms(i.reference.p50.median)} / ${ms(i.reference.p99.median)} | | | |`,
+    );
+    cpuLines.push(
+      `- intake ${i.scenario}, product: ${fmtCpu(medianCpu(i.product.runs, (x) => x.rps))}`,
+      `- intake ${i.scenario}, reference: ${fmtCpu(medianCpu(i.reference.runs, (x) => x.rps))}`,
+    );
+  }
+  const p = r.persistence;
+  if (p) {
+    lines.push(
+      `| Worker persistence, ${fmt(p.jobs)} pre-filled jobs of the mix: jobs/s | ${fmtSpread(p.product.jobsPerSecond)} | ${fmtSpread(p.reference.jobsPerSecond)} | ${p.ratio.toFixed(2)}× | ≥ 0.8× | ${mark(p.ratio >= 0.8)} |`,
+    );
+    cpuLines.push(
+      `- persistence, product worker: ${fmtCpu(medianCpu(p.product.runs, (x) => x.jobsPerSecond))}`,
+      `- persistence, reference worker: ${fmtCpu(medianCpu(p.reference.runs, (x) => x.jobsPerSecond))}`,
+    );
+  }
+  const e = r.endToEnd;
+  if (e) {
+    const sustained = e.runs.every(
+      (run) => run.dropped === 0 && run.non200 === 0 && run.persistedPerSecond >= 0.95 * run.offered,
+    );
+    lines.push(
+      `| End to end at ${fmt(e.rate)} events/s for ${e.seconds} s (${e.openCalls} open calls): ack p50 / p99 (ms) | ${ms(e.ackP50.median)} / ${fmtSpread(e.ackP99, 1)} | | | p99 ≤ 50 | ${mark(e.ackP99.median <= 50)} |`,
+      `| … receipt → commit p50 / p99 (ms) | ${ms(e.commitP50.median)} / ${fmtSpread(e.commitP99)} | | | p99 ≤ 1,000 | ${mark(e.commitP99.median <= 1000)} |`,
+      `| … events persisted/s during the load (backlog at end, catch-up) | ${fmtSpread(e.persistedPerSecond)} (${e.runs.map((x) => fmt(x.backlogAtEnd)).join(', ')}; ${e.runs.map((x) => `${x.catchUpSeconds.toFixed(1)} s`).join(', ')}) | | | keeps up | ${mark(sustained)} |`,
+    );
+    cpuLines.push(`- end to end at ${fmt(e.rate)}/s: ${fmtCpu(medianCpu(e.runs, (x) => x.commitP99))}`);
+  }
+  const s = r.soak;
+  if (s) {
+    for (const [name, series] of [
+      ['api', s.api],
+      ['worker', s.worker],
+    ] as const) {
+      lines.push(
+        `| Soak ${fmt(s.seconds)} s at ${fmt(s.rate)}/s: ${name} RSS warm → end, max (MB) | ${fmt(series.baselineMb)} → ${fmt(series.endMb)} (${series.growth >= 0 ? '+' : ''}${(series.growth * 100).toFixed(1)} %), max ${fmt(series.maxMb)} | | | < 10 % | ${mark(series.growth < 0.1)} |`,
+      );
+    }
+    lines.push(
+      `| … soak ack p99 (ms), non-200, backlog at end | ${ms(s.ackP99)}, ${fmt(s.non200)}, ${fmt(s.backlogAtEnd)} | | | | |`,
+    );
+  }
+  lines.push(
+    '',
+    'CPU during each phase (% of one core; the machine has ' + String(m.cores * 100) + ' %):',
+    ...cpuLines,
+    '',
+    'Rerun: `npm run bench` (BENCH_SOAK_SECONDS=600 for the 10-minute soak; see README.md for the other BENCH_* knobs).',
+  );
+  return lines.join('\n');
+}
+
+/** Runs the selected phases and prints the report; the exit code is 0 unless the bench itself failed. */
+export async function main(): Promise<number> {
+  const options = benchOptions();
+  const stack = await BenchStack.create();
+  const results: BenchResults = {
+    machine: await describeMachine(stack),
+    options: { ...options, phases: [...options.phases] },
+  };
+  const interrupt = (): void => {
+    log('interrupted: cleaning up');
+    void stack.dispose().finally(() => process.exit(130));
+  };
+  process.once('SIGINT', interrupt);
+  try {
+    log(`database ${stack.databaseUrl}, queue prefix ${stack.prefix}, logs in ${stack.logDir}`);
+    await stack.startApi();
+    if (options.phases.has('intake')) {
+      await stack.startReference();
+      results.intake = await benchIntake(stack, {
+        repeats: options.repeats,
+        seconds: options.intakeSeconds,
+        warmupSeconds: options.intakeWarmupSeconds,
+        connections: options.intakeConnections,
+      });
+      await stack.reference?.stop();
+    }
+    if (options.phases.has('persistence')) {
+      results.persistence = await benchPersistence(stack, {
+        jobs: options.persistJobs,
+        repeats: options.repeats,
+        openCalls: options.openCalls,
+      });
+    }
+    if (options.phases.has('e2e')) {
+      await stack.clearQueues();
+      await stack.startWorker();
+      results.endToEnd = await benchEndToEnd(stack, {
+        rate: options.e2eRate,
+        seconds: options.e2eSeconds,
+        repeats: options.repeats,
+        openCalls: options.openCalls,
+      });
+    }
+    if (options.phases.has('soak')) {
+      log(`soak: ${options.soakSeconds} s at ${options.soakRate}/s`);
+      results.soak = await benchSoak(stack, {
+        rate: options.soakRate,
+        seconds: options.soakSeconds,
+        openCalls: options.openCalls,
+        sampleSeconds: 5,
+      });
+    }
+  } finally {
+    process.removeListener('SIGINT', interrupt);
+    await stack.dispose();
+  }
+  const dir = join(REPO_ROOT, 'bench', 'results');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);
+  process.stdout.write(`${renderReport(results)}\n`);
+  log(`wrote ${join(dir, 'latest.json')}`);
+  return 0;
+}
