@@ -1,15 +1,15 @@
-import autocannon from 'autocannon';
 import { randomBytes } from 'node:crypto';
-import { WEBHOOK_PATH, hmacHeaders } from '../test/helpers/load';
+import { WEBHOOK_PATH, hmacHeaders, quantile } from '../test/helpers/load';
 import {
   FIXTURE_CALL_ID,
   largeEndOfCallReportTemplate,
   smallStatusUpdateTemplate,
 } from '../test/helpers/workload';
+import { ClosedLoopRequest, closedLoop } from './closed-loop';
 import { BenchStack } from './stack';
 import { CpuMeter, CpuSplit, Spread, log, spread } from './stats';
 
-/** One measured autocannon run against one target. */
+/** One measured run against one target. */
 export interface IntakeRun {
   rps: number;
   p50: number;
@@ -40,10 +40,10 @@ export interface IntakeOptions {
 }
 
 /**
- * Bodies with a fresh call id each (so every request is a new job, not a deduplicated one),
- * built by splicing the id into the template's bytes.
+ * Signed requests whose body has a fresh call id each (so every request is a new job, not a
+ * deduplicated one), built by splicing the id into the template's bytes.
  */
-function bodyFactory(template: string): () => Buffer {
+function requestFactory(template: string, secret: string): () => ClosedLoopRequest {
   const parts = template.split(FIXTURE_CALL_ID).map((part) => Buffer.from(part));
   const tag = randomBytes(4).toString('hex');
   let counter = 0;
@@ -55,14 +55,15 @@ function bodyFactory(template: string): () => Buffer {
       if (i > 0) pieces.push(id);
       pieces.push(part);
     });
-    return Buffer.concat(pieces);
+    const body = Buffer.concat(pieces);
+    return { body, headers: hmacHeaders(body, secret) };
   };
 }
 
 async function run(
   stack: BenchStack,
   target: 'product' | 'reference',
-  nextBody: () => Buffer,
+  next: () => ClosedLoopRequest,
   seconds: number,
   connections: number,
 ): Promise<IntakeRun> {
@@ -71,35 +72,22 @@ async function run(
     reference: stack.reference?.running ? [stack.reference.pid] : [],
   }));
   meter.start();
-  const result = await autocannon({
-    url: stack.url(target),
+  const result = await closedLoop({
+    port: target === 'product' ? stack.apiPort : stack.referencePort,
+    path: WEBHOOK_PATH,
     connections,
-    duration: seconds,
-    timeout: 10,
-    requests: [
-      {
-        method: 'POST',
-        path: WEBHOOK_PATH,
-        setupRequest: (request) => {
-          const body = nextBody();
-          return {
-            ...request,
-            body,
-            headers: { 'content-type': 'application/json', ...hmacHeaders(body, stack.hmacSecret) },
-          };
-        },
-      },
-    ],
+    durationMs: seconds * 1000,
+    next,
   });
   const cpu = meter.stop();
-  const ok = result.statusCodeStats['200']?.count ?? 0;
   // Every run adds thousands of jobs; start the next one from empty queues.
   await stack.clearQueues();
+  const latencies = Array.from(result.latencies);
   return {
-    rps: ok / result.duration,
-    p50: result.latency.p50,
-    p99: result.latency.p99,
-    errors: result.errors + result.timeouts,
+    rps: result.rps,
+    p50: quantile(latencies, 0.5),
+    p99: quantile(latencies, 0.99),
+    errors: result.errors,
     non2xx: result.non2xx,
     cpu,
   };
@@ -125,15 +113,15 @@ export async function benchIntake(stack: BenchStack, options: IntakeOptions): Pr
   ];
   const results: IntakeResult[] = [];
   for (const { scenario, template } of scenarios) {
-    const nextBody = bodyFactory(template);
+    const next = requestFactory(template, stack.hmacSecret);
     log(`intake: ${scenario} (${template.length} bytes), warming up`);
     for (const target of ['product', 'reference'] as const) {
-      await run(stack, target, nextBody, options.warmupSeconds, options.connections);
+      await run(stack, target, next, options.warmupSeconds, options.connections);
     }
     const runs: Record<'product' | 'reference', IntakeRun[]> = { product: [], reference: [] };
     for (let i = 0; i < options.repeats; i += 1) {
       for (const target of ['product', 'reference'] as const) {
-        const r = await run(stack, target, nextBody, options.seconds, options.connections);
+        const r = await run(stack, target, next, options.seconds, options.connections);
         runs[target].push(r);
         log(`intake: ${scenario} ${target} #${i + 1}: ${Math.round(r.rps)} req/s, p99 ${r.p99} ms`);
       }

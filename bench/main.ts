@@ -64,7 +64,9 @@ export interface Machine {
 }
 
 async function describeMachine(stack: BenchStack): Promise<Machine> {
-  const [{ version }] = await stack.db.query<{ version: string }[]>('SHOW server_version');
+  const [{ server_version: version }] = await stack.db.query<{ server_version: string }[]>(
+    'SHOW server_version',
+  );
   const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
   const info = await redis.info('server');
   redis.disconnect();

@@ -1,5 +1,5 @@
 import { fixtureBytes } from '../helpers/fixtures';
-import { OpsApi, startOpsApi, stopOpsApi } from '../helpers/ops-api';
+import { OpsApi, basicAuth, startOpsApi, stopOpsApi } from '../helpers/ops-api';
 
 // nestjs-pino keeps the first logger of a process for lines logged outside a request, so this
 // file starts exactly one app, with its lines captured here.
@@ -8,7 +8,7 @@ const LEGACY_SECRET = 'legacy-log-secret-91c4';
 const BEARER = 'bearer-log-token-5e27';
 const SIGNATURE = 'deadbeefcafe0123456789abcdef';
 const COOKIE = 'session=cookie-value-77aa';
-const SECRETS = [LEGACY_SECRET, BEARER, SIGNATURE, 'cookie-value-77aa'];
+const SECRETS = [LEGACY_SECRET, BEARER, SIGNATURE, 'cookie-value-77aa', 'log-admin-pass-0d3f'];
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
 interface Line {
@@ -25,14 +25,17 @@ interface Line {
 describe('structured logs of the api', () => {
   const raw: string[] = [];
   const lines = (): Line[] => raw.map((l) => JSON.parse(l) as Line);
+  /** The one line pino-http writes when a request is answered ("request completed"/"errored"). */
   const completed = (reqId: string): Line | undefined =>
-    lines().find((l) => l.reqId === reqId && l.msg === 'request completed');
+    lines().find((l) => l.reqId === reqId && l.res !== undefined);
   let h: OpsApi;
 
   beforeAll(async () => {
     h = await startOpsApi(
       {
         LOG_LEVEL: 'info',
+        ADMIN_USERNAME: 'log-admin',
+        ADMIN_PASSWORD: 'log-admin-pass-0d3f',
         VAPI_WEBHOOK_SECRET: LEGACY_SECRET,
         VAPI_WEBHOOK_BEARER_TOKEN: BEARER,
         VAPI_WEBHOOK_BEARER_HEADER: 'x-custom-auth',
@@ -62,7 +65,7 @@ describe('structured logs of the api', () => {
       expect(Number.isNaN(Date.parse(line.time))).toBe(false);
     }
     expect(lines()).toContainEqual(
-      expect.objectContaining({ level: 'warn', context: 'QueueBoard' }),
+      expect.objectContaining({ level: 'warn', context: 'Bootstrap' }),
     );
   });
 
@@ -107,6 +110,7 @@ describe('structured logs of the api', () => {
       { 'x-signature': SIGNATURE, 'x-request-id': 'ops-secret-6' },
     ];
     for (const headers of requests) await post('status-update-ringing.json', headers);
+    expect(completed('ops-secret-1')).toMatchObject({ level: 'error', res: { statusCode: 503 } });
     for (const secret of SECRETS) expect(raw.join('\n')).not.toContain(secret);
     const first = completed('ops-secret-1');
     expect(first?.req?.headers).toMatchObject({
@@ -130,8 +134,35 @@ describe('structured logs of the api', () => {
     });
     expect(ready.statusCode).toBe(503);
     const added = lines().slice(before);
-    expect(added.filter((l) => l.msg === 'request completed')).toEqual([]);
+    expect(added.filter((l) => l.res !== undefined)).toEqual([]);
     // Terminus logs the failed check from inside the request.
     expect(added.filter((l) => l.reqId === 'ops-probe-1').length).toBeGreaterThan(0);
+  });
+
+  it('logs refused board requests and board actions with their request id', async () => {
+    const refused = await h.app.inject({ method: 'GET', url: '/admin/queues/api/queues' });
+    expect(refused.statusCode).toBe(401);
+    expect(lines()).toContainEqual(
+      expect.objectContaining({
+        level: 'warn',
+        context: 'QueueBoard',
+        reqId: refused.headers['x-request-id'],
+        url: '/admin/queues/api/queues',
+      }),
+    );
+    const action = await h.app.inject({
+      method: 'PUT',
+      url: '/admin/queues/api/queues/call-events/no-such-job/retry',
+      headers: { authorization: basicAuth('log-admin', 'log-admin-pass-0d3f') },
+    });
+    expect(lines()).toContainEqual(
+      expect.objectContaining({
+        level: 'info',
+        msg: 'board action',
+        method: 'PUT',
+        reqId: action.headers['x-request-id'],
+      }),
+    );
+    expect(raw.join('\n')).not.toContain('log-admin-pass-0d3f');
   });
 });

@@ -273,7 +273,7 @@ describe('POST /api/webhook/vapi (intake)', () => {
       ['a wrong bearer token', { authorization: 'Bearer nope' }],
       ['a stale HMAC timestamp', { 'x-timestamp': '1773327908', 'x-signature': 'x' }],
     ])('rejects %s with 401 and enqueues nothing', async (_label, headers) => {
-      const res = await post(h, fixtureBytes('hang.json'), headers as Record<string, string>);
+      const res = await post(h, fixtureBytes('hang.json'), headers);
       expect(res.statusCode).toBe(401);
       expect(res.json<{ message: string }>().message).toBeTruthy();
       expect(JSON.stringify(res.json())).not.toContain('legacy-old');

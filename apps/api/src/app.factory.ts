@@ -61,7 +61,7 @@ export async function createApiApp(
       'API_TOKENS is not set: the read API (/api/calls) is open to anyone who can reach it.',
     );
   }
-  app.setGlobalPrefix('api', { exclude: ['health', 'health/(.*)', 'metrics', 'admin/queues'] });
+  app.setGlobalPrefix('api', { exclude: ['health', 'health/{*path}', 'metrics', 'admin/queues'] });
   app.enableShutdownHooks();
   return app;
 }

@@ -71,3 +71,6 @@ export function callDetailView(
     })),
   };
 }
+
+/** The body of `GET /api/calls/:id`. */
+export type CallDetailView = ReturnType<typeof callDetailView>;

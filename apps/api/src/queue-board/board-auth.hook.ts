@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { BasicAuthChecker, BOARD_CHALLENGE } from './basic-auth';
 
@@ -33,12 +34,24 @@ export function installBoardAuth(
   credentials: { username: string; password: string },
 ): void {
   const checker = new BasicAuthChecker(credentials);
+  // The board is not a Nest route, so request logging misses it: its own lines carry the reqId.
+  const logger = new Logger('QueueBoard');
   // Callback-style hooks: answering without calling `done` ends the request there.
   fastify.addHook('onRequest', (request, reply, done) => {
-    if (!isBoardRequest(request) || checker.accepts(request.headers.authorization)) {
+    if (!isBoardRequest(request)) {
       done();
       return;
     }
+    const line = { reqId: request.id, method: request.method, url: request.url };
+    if (checker.accepts(request.headers.authorization)) {
+      // Changes made through the board (retry, clean, add, ...) leave an audit line.
+      if (request.method !== 'GET' && request.method !== 'HEAD') {
+        logger.log({ ...line, msg: 'board action' });
+      }
+      done();
+      return;
+    }
+    logger.warn({ ...line, msg: 'board request refused: missing or wrong credentials' });
     void reply
       .code(401)
       .header('WWW-Authenticate', BOARD_CHALLENGE)

@@ -32,8 +32,15 @@ export function runInJobContext<T>(job: JobLogFields, work: () => Promise<T>): P
  */
 export function WithJobContext(): MethodDecorator {
   return (_target, _key, descriptor) => {
-    const original = descriptor.value as unknown as (job: JobLogFields, ...rest: unknown[]) => unknown;
-    const wrapped = function (this: unknown, job: JobLogFields, ...rest: unknown[]): Promise<unknown> {
+    const original = descriptor.value as unknown as (
+      job: JobLogFields,
+      ...rest: unknown[]
+    ) => unknown;
+    const wrapped = function (
+      this: unknown,
+      job: JobLogFields,
+      ...rest: unknown[]
+    ): Promise<unknown> {
       return runInJobContext(job, async () => original.call(this, job, ...rest));
     };
     (descriptor as PropertyDescriptor).value = wrapped;

@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import type { DynamicModule } from '@nestjs/common';
+import { DynamicModule, RequestMethod } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import { LoggerModule } from 'nestjs-pino';
 import pino from 'pino';
@@ -21,7 +21,13 @@ export interface LoggingOptions {
 const PROBE_URL = /^\/(?:health|metrics)(?:[/?]|$)/;
 
 /** Header names whose values are credentials, whatever the configured auth modes. */
-const SECRET_HEADERS = ['authorization', 'cookie', 'x-vapi-secret', 'x-vapi-signature', 'x-signature'];
+const SECRET_HEADERS = [
+  'authorization',
+  'cookie',
+  'x-vapi-secret',
+  'x-vapi-signature',
+  'x-signature',
+];
 
 let firstRoot: Logger | undefined;
 
@@ -55,12 +61,18 @@ export function createRootLogger(
   };
   let logger: Logger;
   if (options.destination !== undefined) {
-    logger = pino({ ...common, formatters: { level: (label) => ({ level: label }) } }, options.destination);
+    logger = pino(
+      { ...common, formatters: { level: (label) => ({ level: label }) } },
+      options.destination,
+    );
   } else if (config.log.pretty && prettyIsInstalled()) {
     // pino-pretty is a devDependency: referenced only here, so production images never load it.
     logger = pino({
       ...common,
-      transport: { target: 'pino-pretty', options: { singleLine: true, translateTime: 'SYS:HH:MM:ss.l' } },
+      transport: {
+        target: 'pino-pretty',
+        options: { singleLine: true, translateTime: 'SYS:HH:MM:ss.l' },
+      },
     });
   } else {
     logger = pino({ ...common, formatters: { level: (label) => ({ level: label }) } });
@@ -103,7 +115,11 @@ export function loggerModule(
       return res.statusCode >= 400 ? 'warn' : 'info';
     },
   };
-  return LoggerModule.forRoot({ pinoHttp });
+  // Every path, in path-to-regexp 8 syntax (nestjs-pino's default `*` draws a warning).
+  return LoggerModule.forRoot({
+    pinoHttp,
+    forRoutes: [{ path: '{*path}', method: RequestMethod.ALL }],
+  });
 }
 
 /**

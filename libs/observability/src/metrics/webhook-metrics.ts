@@ -97,6 +97,8 @@ export class WebhookMetrics {
 
   /** One authentication failure; `mode` is undefined when no credential was presented. */
   countAuthFailure(mode: string | undefined): void {
-    this.authFailures.inc({ mode: mode === undefined ? 'missing' : AUTH_MODES.has(mode) ? mode : OTHER });
+    this.authFailures.inc({
+      mode: mode === undefined ? 'missing' : AUTH_MODES.has(mode) ? mode : OTHER,
+    });
   }
 }
