@@ -133,5 +133,12 @@ export async function closedLoop(options: ClosedLoopOptions): Promise<ClosedLoop
 
   await Promise.all(Array.from({ length: options.connections }, lane));
   const seconds = (performance.now() - started) / 1000;
-  return { rps: ok / seconds, ok, non2xx, errors, latencies: Float64Array.from(latencies), seconds };
+  return {
+    rps: ok / seconds,
+    ok,
+    non2xx,
+    errors,
+    latencies: Float64Array.from(latencies),
+    seconds,
+  };
 }

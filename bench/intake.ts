@@ -106,7 +106,10 @@ const summarise = (runs: IntakeRun[]) => ({
  * two alternate, so slow drift of the machine affects both alike. Expects the api and the
  * reference server running, and no worker.
  */
-export async function benchIntake(stack: BenchStack, options: IntakeOptions): Promise<IntakeResult[]> {
+export async function benchIntake(
+  stack: BenchStack,
+  options: IntakeOptions,
+): Promise<IntakeResult[]> {
   const scenarios = [
     { scenario: 'small status-update', template: smallStatusUpdateTemplate() },
     { scenario: 'large end-of-call-report', template: largeEndOfCallReportTemplate(100 * 1024) },

@@ -37,7 +37,9 @@ const num = (name: string, fallback: number): number => {
 export function benchOptions(): BenchOptions {
   const e2eRate = num('BENCH_E2E_RATE', 1000);
   return {
-    phases: new Set((process.env.BENCH_PHASES ?? 'intake,persistence,e2e,soak').split(',').map((s) => s.trim())),
+    phases: new Set(
+      (process.env.BENCH_PHASES ?? 'intake,persistence,e2e,soak').split(',').map((s) => s.trim()),
+    ),
     repeats: num('BENCH_REPEATS', 3),
     intakeSeconds: num('BENCH_INTAKE_SECONDS', 10),
     intakeWarmupSeconds: num('BENCH_INTAKE_WARMUP_SECONDS', 3),
@@ -64,15 +66,16 @@ export interface Machine {
 }
 
 async function describeMachine(stack: BenchStack): Promise<Machine> {
-  const [{ server_version: version }] = await stack.db.query<{ server_version: string }[]>(
-    'SHOW server_version',
-  );
+  const [{ server_version: version }] =
+    await stack.db.query<{ server_version: string }[]>('SHOW server_version');
   const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
   const info = await redis.info('server');
   redis.disconnect();
   let commit = 'unknown';
   try {
-    commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: REPO_ROOT }).toString().trim();
+    commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: REPO_ROOT })
+      .toString()
+      .trim();
   } catch {
     // Not a git checkout (e.g. a container image): the figure stays "unknown".
   }
@@ -99,7 +102,10 @@ export interface BenchResults {
 }
 
 /** The CPU split of the median run by `key`. */
-function medianCpu<T extends { cpu: CpuSplit }>(runs: readonly T[], key: (run: T) => number): CpuSplit {
+function medianCpu<T extends { cpu: CpuSplit }>(
+  runs: readonly T[],
+  key: (run: T) => number,
+): CpuSplit {
   const sorted = [...runs].sort((a, b) => key(a) - key(b));
   return sorted[Math.floor(sorted.length / 2)]?.cpu ?? {};
 }
@@ -144,14 +150,17 @@ export function renderReport(r: BenchResults): string {
   const e = r.endToEnd;
   if (e) {
     const sustained = e.runs.every(
-      (run) => run.dropped === 0 && run.non200 === 0 && run.persistedPerSecond >= 0.95 * run.offered,
+      (run) =>
+        run.dropped === 0 && run.non200 === 0 && run.persistedPerSecond >= 0.95 * run.offered,
     );
     lines.push(
       `| End to end at ${fmt(e.rate)} events/s for ${e.seconds} s (${e.openCalls} open calls): ack p50 / p99 (ms) | ${ms(e.ackP50.median)} / ${fmtSpread(e.ackP99, 1)} | | | p99 ≤ 50 | ${mark(e.ackP99.median <= 50)} |`,
       `| … receipt → commit p50 / p99 (ms) | ${ms(e.commitP50.median)} / ${fmtSpread(e.commitP99)} | | | p99 ≤ 1,000 | ${mark(e.commitP99.median <= 1000)} |`,
       `| … events persisted/s during the load (backlog at end, catch-up) | ${fmtSpread(e.persistedPerSecond)} (${e.runs.map((x) => fmt(x.backlogAtEnd)).join(', ')}; ${e.runs.map((x) => `${x.catchUpSeconds.toFixed(1)} s`).join(', ')}) | | | keeps up | ${mark(sustained)} |`,
     );
-    cpuLines.push(`- end to end at ${fmt(e.rate)}/s: ${fmtCpu(medianCpu(e.runs, (x) => x.commitP99))}`);
+    cpuLines.push(
+      `- end to end at ${fmt(e.rate)}/s: ${fmtCpu(medianCpu(e.runs, (x) => x.commitP99))}`,
+    );
   }
   const s = r.soak;
   if (s) {

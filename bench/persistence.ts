@@ -32,18 +32,35 @@ export interface PersistenceResult {
  * Has the api enqueue `count` events of the realistic mix (no worker running) and keeps the
  * resulting jobs, so both workers later drain exactly what the api produces.
  */
-async function recordJobs(stack: BenchStack, count: number, openCalls: number): Promise<StoredJob[]> {
+async function recordJobs(
+  stack: BenchStack,
+  count: number,
+  openCalls: number,
+): Promise<StoredJob[]> {
   const stream = eventStream({ first: 5_000_000, openCalls, storageOrigin: stack.storage.origin });
-  const events: WorkloadEvent[] = Array.from({ length: count }, () => stream.next().value as WorkloadEvent);
+  const events: WorkloadEvent[] = Array.from(
+    { length: count },
+    () => stream.next().value as WorkloadEvent,
+  );
   const client = stack.client('product', 64);
-  const deliveries = await deliverAll(client, events, { concurrency: 64, hmacSecret: stack.hmacSecret });
+  const deliveries = await deliverAll(client, events, {
+    concurrency: 64,
+    hmacSecret: stack.hmacSecret,
+  });
   client.close();
   const rejected = deliveries.filter((d) => !d.acknowledged).length;
   if (rejected > 0) throw new Error(`pre-fill: ${rejected} events were not acknowledged`);
-  const queue = new Queue(QueueName.CallEvents, { connection: { url: REDIS_URL }, prefix: stack.prefix });
+  const queue = new Queue(QueueName.CallEvents, {
+    connection: { url: REDIS_URL },
+    prefix: stack.prefix,
+  });
   try {
     const jobs = await queue.getJobs(['waiting'], 0, -1, true);
-    return jobs.map((job) => ({ name: job.name, data: job.data as unknown, opts: { ...job.opts, jobId: job.id } }));
+    return jobs.map((job) => ({
+      name: job.name,
+      data: job.data as unknown,
+      opts: { ...job.opts, jobId: job.id },
+    }));
   } finally {
     await queue.close();
   }
@@ -71,7 +88,8 @@ async function drainRun(
   await stack.clearQueues();
   await fill(target === 'product' ? stack.prefix : stack.referencePrefix, jobs);
   const table = target === 'product' ? 'call_events' : 'bench_reference_events';
-  const worker = target === 'product' ? await stack.startWorker() : await stack.startReferenceWorker();
+  const worker =
+    target === 'product' ? await stack.startWorker() : await stack.startReferenceWorker();
   const meter = new CpuMeter(() => ({ worker: worker.running ? [worker.pid] : [] }));
   const count = async (): Promise<number> =>
     Number((await stack.db.query<{ n: string }[]>(`SELECT count(*) AS n FROM ${table}`))[0].n);
@@ -79,7 +97,8 @@ async function drainRun(
   const deadline = Date.now() + 15 * 60_000;
   let rows = 0;
   while (rows < jobs.length) {
-    if (Date.now() > deadline) throw new Error(`${target} worker stalled at ${rows}/${jobs.length} rows`);
+    if (Date.now() > deadline)
+      throw new Error(`${target} worker stalled at ${rows}/${jobs.length} rows`);
     rows = await count();
     if (first === undefined && rows > 0) {
       first = { at: Date.now(), rows };
@@ -116,7 +135,10 @@ export async function benchPersistence(
   }
   await stack.truncate();
   await stack.clearQueues();
-  const product = { jobsPerSecond: spread(runs.product.map((r) => r.jobsPerSecond)), runs: runs.product };
+  const product = {
+    jobsPerSecond: spread(runs.product.map((r) => r.jobsPerSecond)),
+    runs: runs.product,
+  };
   const reference = {
     jobsPerSecond: spread(runs.reference.map((r) => r.jobsPerSecond)),
     runs: runs.reference,

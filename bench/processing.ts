@@ -230,7 +230,8 @@ export async function benchSoak(
   const worker = await stack.startWorker();
   const samples: { t: number; api: number; worker: number }[] = [];
   const started = Date.now();
-  const mb = (bytes: number | undefined): number => Math.round(((bytes ?? 0) / 1024 / 1024) * 10) / 10;
+  const mb = (bytes: number | undefined): number =>
+    Math.round(((bytes ?? 0) / 1024 / 1024) * 10) / 10;
   const take = (): void => {
     samples.push({
       t: Math.round((Date.now() - started) / 1000),
@@ -242,7 +243,8 @@ export async function benchSoak(
   const sampler = setInterval(() => {
     take();
     const last = samples[samples.length - 1];
-    if (last.t % 60 === 0) log(`soak: ${last.t} s, rss api ${last.api} MB, worker ${last.worker} MB`);
+    if (last.t % 60 === 0)
+      log(`soak: ${last.t} s, rss api ${last.api} MB, worker ${last.worker} MB`);
   }, options.sampleSeconds * 1000);
   const watcher = new CommitWatcher(stack.db, 250);
   watcher.start();

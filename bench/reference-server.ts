@@ -81,7 +81,7 @@ const shutdown = (): void => {
 process.on('SIGTERM', shutdown);
 process.on('SIGINT', shutdown);
 
-app.get('/health', async () => ({ status: 'ok' }));
+app.get('/health', () => ({ status: 'ok' }));
 
 app.listen({ port, host: '127.0.0.1' }).catch((error: unknown) => {
   console.error(error);

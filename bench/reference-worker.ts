@@ -21,7 +21,13 @@ const env = (name: string, fallback?: string): string => {
 };
 
 interface EventJob {
-  event: { dedupKey: string; callId: string | null; kind: string; messageType: string; occurredAt: string | null };
+  event: {
+    dedupKey: string;
+    callId: string | null;
+    kind: string;
+    messageType: string;
+    occurredAt: string | null;
+  };
   payload: unknown;
   receivedAt: string;
 }
@@ -32,7 +38,7 @@ async function main(): Promise<void> {
   const db = new DataSource({ type: 'postgres', url: env('DATABASE_URL'), extra: { max: 10 } });
   await db.initialize();
 
-  let pending: { job: EventJob; done: (error?: unknown) => void }[] = [];
+  let pending: { job: EventJob; done: (error?: Error) => void }[] = [];
   let timer: NodeJS.Timeout | undefined;
   const flush = (): void => {
     clearTimeout(timer);
@@ -43,7 +49,15 @@ async function main(): Promise<void> {
     const params: unknown[] = [];
     const rows = batch.map(({ job }, i) => {
       const { event } = job;
-      params.push(event.dedupKey, event.callId, event.kind, event.messageType, event.occurredAt, job.receivedAt, JSON.stringify(job.payload));
+      params.push(
+        event.dedupKey,
+        event.callId,
+        event.kind,
+        event.messageType,
+        event.occurredAt,
+        job.receivedAt,
+        JSON.stringify(job.payload),
+      );
       const p = i * 7;
       return `($${p + 1}, $${p + 2}, $${p + 3}, $${p + 4}, $${p + 5}, $${p + 6}, $${p + 7}::jsonb)`;
     });
@@ -55,7 +69,8 @@ async function main(): Promise<void> {
       params,
     ).then(
       () => batch.forEach((b) => b.done()),
-      (error: unknown) => batch.forEach((b) => b.done(error)),
+      (error: unknown) =>
+        batch.forEach((b) => b.done(error instanceof Error ? error : new Error(String(error)))),
     );
   };
 
@@ -65,7 +80,10 @@ async function main(): Promise<void> {
     'call-events',
     (job: Job<EventJob>) =>
       new Promise<void>((resolve, reject) => {
-        pending.push({ job: job.data, done: (error) => (error ? reject(error as Error) : resolve()) });
+        pending.push({
+          job: job.data,
+          done: (error) => (error ? reject(error) : resolve()),
+        });
         if (pending.length >= batchSize) flush();
         else timer ??= setTimeout(flush, lingerMs);
       }),

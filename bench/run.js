@@ -6,10 +6,14 @@ const { execFileSync } = require('node:child_process');
 const { join } = require('node:path');
 
 const root = join(__dirname, '..');
-execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', join(__dirname, 'tsconfig.json')], {
-  cwd: root,
-  stdio: 'inherit',
-});
+execFileSync(
+  process.execPath,
+  [require.resolve('typescript/bin/tsc'), '-p', join(__dirname, 'tsconfig.json')],
+  {
+    cwd: root,
+    stdio: 'inherit',
+  },
+);
 require(join(root, 'dist/bench/bench/main.js'))
   .main()
   .then(

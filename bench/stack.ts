@@ -107,7 +107,10 @@ export class BenchStack {
 
   async startApi(): Promise<ManagedProcess> {
     this.runs += 1;
-    this.api = await startApp('api', this.productEnv(), { logDir: this.logDir, name: `api-${this.runs}` });
+    this.api = await startApp('api', this.productEnv(), {
+      logDir: this.logDir,
+      name: `api-${this.runs}`,
+    });
     return this.api;
   }
 
@@ -155,11 +158,21 @@ export class BenchStack {
     return this.referenceWorker;
   }
 
-  /** Empties the product's tables and the reference's scratch table. */
+  /**
+   * Empties the product's tables and the reference's scratch table. A worker finishing a
+   * straggling job (a recording download) can deadlock with TRUNCATE; that is retried.
+   */
   async truncate(): Promise<void> {
-    await this.db.query(
-      'TRUNCATE TABLE recordings, transcript_segments, call_events, calls, bench_reference_events RESTART IDENTITY',
-    );
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        await this.db.query(
+          'TRUNCATE TABLE recordings, transcript_segments, call_events, calls, bench_reference_events RESTART IDENTITY',
+        );
+        return;
+      } catch (error) {
+        if ((error as { code?: unknown }).code !== '40P01' || attempt >= 5) throw error;
+      }
+    }
   }
 
   /** Deletes every queue key of the product and the reference. */
@@ -170,9 +183,10 @@ export class BenchStack {
 
   /** Stops every process, drops the database and the keys, removes the temp files. */
   async dispose(): Promise<void> {
-    await Promise.allSettled(
-      [this.api, this.worker, this.reference, this.referenceWorker].map((p) => p?.stop(10_000)),
+    const running = [this.api, this.worker, this.reference, this.referenceWorker].filter(
+      (p): p is ManagedProcess => p !== undefined,
     );
+    await Promise.allSettled(running.map((p) => p.stop(10_000)));
     await this.storage.close();
     if (this.db.isInitialized) await this.db.destroy();
     await dropDatabase(this.databaseUrl);

@@ -19,13 +19,21 @@ export function spread(values: readonly number[]): Spread {
       : sorted.length % 2 === 1
         ? sorted[mid]
         : (sorted[mid - 1] + sorted[mid]) / 2;
-  return { median, min: sorted[0] ?? Number.NaN, max: sorted[sorted.length - 1] ?? Number.NaN, runs: [...values] };
+  return {
+    median,
+    min: sorted[0] ?? Number.NaN,
+    max: sorted[sorted.length - 1] ?? Number.NaN,
+    runs: [...values],
+  };
 }
 
 /** `1,234` style, with `digits` decimals. */
 export function fmt(value: number, digits = 0): string {
   if (!Number.isFinite(value)) return 'n/a';
-  return value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+  return value.toLocaleString('en-US', {
+    minimumFractionDigits: digits,
+    maximumFractionDigits: digits,
+  });
 }
 
 /** `median (min–max)`. */
@@ -69,7 +77,10 @@ export class CpuMeter {
       postgres: pidsByName('postgres'),
       redis: pidsByName('redis-server'),
     })) {
-      out.set(name, pids.reduce((sum, pid) => sum + (procStats(pid)?.cpuSeconds ?? 0), 0));
+      out.set(
+        name,
+        pids.reduce((sum, pid) => sum + (procStats(pid)?.cpuSeconds ?? 0), 0),
+      );
     }
     const self = process.cpuUsage();
     out.set('bench', (self.user + self.system) / 1e6);

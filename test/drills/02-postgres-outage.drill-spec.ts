@@ -50,7 +50,10 @@ describe('drill 2: Postgres unreachable under load', () => {
     await faults;
     const outcome = await settle(drill, deliveries, reference);
 
-    const queue = new Queue('call-events', { connection: { url: REDIS_URL }, prefix: drill.prefix });
+    const queue = new Queue('call-events', {
+      connection: { url: REDIS_URL },
+      prefix: drill.prefix,
+    });
     const completed = await queue.getJobs(['completed'], 0, -1);
     await queue.close();
     const retried = completed.filter((job) => job.attemptsStarted > 1).length;

@@ -30,13 +30,17 @@ describe('drill 3: a worker killed with SIGKILL mid-processing', () => {
     // Kill once about a quarter of the events are committed: the worker is busy with a backlog.
     const killed = (async () => {
       for (;;) {
-        const [{ n }] = await drill.db.query<{ n: string }[]>('SELECT count(*) AS n FROM call_events');
+        const [{ n }] = await drill.db.query<{ n: string }[]>(
+          'SELECT count(*) AS n FROM call_events',
+        );
         if (Number(n) >= events.length / 4) break;
         await sleep(10);
       }
       victim.signal('SIGKILL');
       const exit = await victim.waitForExit(5000);
-      const [{ n }] = await drill.db.query<{ n: string }[]>('SELECT count(*) AS n FROM call_events');
+      const [{ n }] = await drill.db.query<{ n: string }[]>(
+        'SELECT count(*) AS n FROM call_events',
+      );
       const counts = await queueCounts(REDIS_URL, drill.prefix);
       return { exit, committedAtKill: Number(n), leftActive: counts['call-events'].active };
     })();

@@ -46,7 +46,11 @@ describe('drill 4: duplicate storm (every event delivered 10 times concurrently)
         .flatMap((event) => Array.from({ length: COPIES }, (_, copy) => redelivery(event, copy)));
       const results = await Promise.all(burst.map((item) => drill.post(item.body)));
       results.forEach((result, j) =>
-        deliveries.push({ item: burst[j], attempts: [result], acknowledged: result.status === 200 }),
+        deliveries.push({
+          item: burst[j],
+          attempts: [result],
+          acknowledged: result.status === 200,
+        }),
       );
     }
     await drill.drain();

@@ -103,8 +103,20 @@ function hostileRequests(drill: Drill): BadRequest[] {
     1500,
     () => {
       const body = pick(valid);
-      const signature = pick([hex(64), hex(63), hex(128), '', 'sha256=' + hex(64), hex(64).toUpperCase(), 'x']);
-      return { body, headers: { 'x-timestamp': String(now()), 'x-signature': signature }, allowed: [401] };
+      const signature = pick([
+        hex(64),
+        hex(63),
+        hex(128),
+        '',
+        'sha256=' + hex(64),
+        hex(64).toUpperCase(),
+        'x',
+      ]);
+      return {
+        body,
+        headers: { 'x-timestamp': String(now()), 'x-signature': signature },
+        allowed: [401],
+      };
     },
     'bad signature',
   );
@@ -112,7 +124,11 @@ function hostileRequests(drill: Drill): BadRequest[] {
     500,
     () => {
       const [a, b] = [pick(valid), pick(valid)];
-      return { body: a, headers: sign(a === b ? Buffer.concat([b, Buffer.from(' ')]) : b), allowed: [401] };
+      return {
+        body: a,
+        headers: sign(a === b ? Buffer.concat([b, Buffer.from(' ')]) : b),
+        allowed: [401],
+      };
     },
     'signature of another body',
   );
@@ -120,7 +136,11 @@ function hostileRequests(drill: Drill): BadRequest[] {
     800,
     () => {
       const body = pick(valid);
-      return { body, headers: sign(body, now() - 301 - Math.floor(random() * 1e6)), allowed: [401] };
+      return {
+        body,
+        headers: sign(body, now() - 301 - Math.floor(random() * 1e6)),
+        allowed: [401],
+      };
     },
     'stale timestamp',
   );
@@ -128,7 +148,11 @@ function hostileRequests(drill: Drill): BadRequest[] {
     800,
     () => {
       const body = pick(valid);
-      return { body, headers: sign(body, now() + 301 + Math.floor(random() * 1e6)), allowed: [401] };
+      return {
+        body,
+        headers: sign(body, now() + 301 + Math.floor(random() * 1e6)),
+        allowed: [401],
+      };
     },
     'future timestamp',
   );
@@ -171,7 +195,8 @@ function hostileRequests(drill: Drill): BadRequest[] {
     () => {
       const body = Buffer.from(pick(valid));
       const edits = 1 + Math.floor(random() * 20);
-      for (let i = 0; i < edits; i += 1) body[Math.floor(random() * body.length)] = Math.floor(random() * 256);
+      for (let i = 0; i < edits; i += 1)
+        body[Math.floor(random() * body.length)] = Math.floor(random() * 256);
       // A mutation that still parses could be a legitimate event; those go unsigned.
       return parses(body)
         ? { body, headers: {}, allowed: [401] }
@@ -200,7 +225,9 @@ function hostileRequests(drill: Drill): BadRequest[] {
     () => {
       const depth = 50_000 + Math.floor(random() * 100_000);
       const body = Buffer.from(
-        random() < 0.5 ? '['.repeat(depth) + ']'.repeat(depth) : '{"message":'.repeat(depth) + '1' + '}'.repeat(depth),
+        random() < 0.5
+          ? '['.repeat(depth) + ']'.repeat(depth)
+          : '{"message":'.repeat(depth) + '1' + '}'.repeat(depth),
       );
       return { body, headers: sign(body), allowed: [400] };
     },
@@ -210,7 +237,11 @@ function hostileRequests(drill: Drill): BadRequest[] {
     600,
     () => {
       const body = pick(valid);
-      return { body, headers: { ...sign(body), 'content-type': pick(CONTENT_TYPES) }, allowed: [415] };
+      return {
+        body,
+        headers: { ...sign(body), 'content-type': pick(CONTENT_TYPES) },
+        allowed: [415],
+      };
     },
     'wrong content type',
   );
@@ -239,14 +270,18 @@ function hostileRequests(drill: Drill): BadRequest[] {
 }
 
 /** Streams `bytes` with chunked encoding (no content-length) and reports the status. */
-function postChunked(port: number, bytes: number, headers: Record<string, string>): Promise<PostResult> {
+function postChunked(
+  port: number,
+  bytes: number,
+  headers: Record<string, string>,
+): Promise<PostResult> {
   const started = Date.now();
   return new Promise((resolve) => {
     let settled = false;
     const finish = (status: number, error?: string): void => {
       if (settled) return;
       settled = true;
-      resolve({ status, error, latencyMs: Date.now() - started });
+      resolve({ status, error, startedAt: started, latencyMs: Date.now() - started });
     };
     const req = request(
       {
@@ -307,7 +342,8 @@ describe('drill 6: hostile input', () => {
       const key = result.status === 0 ? `0:${result.error ?? '?'}` : String(result.status);
       byCategory[r.category] = byCategory[r.category] ?? {};
       byCategory[r.category][key] = (byCategory[r.category][key] ?? 0) + 1;
-      const ok = r.allowed.includes(result.status) || (result.status === 0 && r.mayDisconnect === true);
+      const ok =
+        r.allowed.includes(result.status) || (result.status === 0 && r.mayDisconnect === true);
       if (!ok && failures.length < 20) {
         failures.push(`${r.category}: got ${key} for ${r.body.subarray(0, 80).toString('utf8')}`);
       }
@@ -320,7 +356,13 @@ describe('drill 6: hostile input', () => {
       while (next < rest.length) {
         const r = rest[next];
         next += 1;
-        record(r, await client.post(WEBHOOK_PATH, r.body, { 'content-type': 'application/json', ...r.headers }));
+        record(
+          r,
+          await client.post(WEBHOOK_PATH, r.body, {
+            'content-type': 'application/json',
+            ...r.headers,
+          }),
+        );
       }
     };
     const hugeLane = async (): Promise<void> => {
@@ -330,7 +372,10 @@ describe('drill 6: hostile input', () => {
         one.close();
         // The same size again, streamed without a content-length.
         const chunked = { ...r, category: 'huge chunked body' };
-        record(chunked, await postChunked(drill.apiPort, r.body.length, i % 2 === 0 ? r.headers : {}));
+        record(
+          chunked,
+          await postChunked(drill.apiPort, r.body.length, i % 2 === 0 ? r.headers : {}),
+        );
       }
     };
     await Promise.all([...Array.from({ length: 32 }, lane), hugeLane()]);

@@ -94,7 +94,10 @@ describe('drill 8: secrets stay out of logs, Redis and the database', () => {
     expect(events[0].body.toString('utf8')).toContain(SECRETS.twilioAuthToken);
 
     // Every authentication scheme, accepted and refused, so each code path gets to log.
-    const hmac = await deliverAll(drill.client, events, { concurrency: 4, hmacSecret: drill.hmacSecret });
+    const hmac = await deliverAll(drill.client, events, {
+      concurrency: 4,
+      hmacSecret: drill.hmacSecret,
+    });
     const headerSets: Record<string, string>[] = [
       { 'x-vapi-secret': SECRETS.legacySecret },
       { authorization: `Bearer ${SECRETS.bearerToken}` },
@@ -128,7 +131,9 @@ describe('drill 8: secrets stay out of logs, Redis and the database', () => {
     );
     let database = '';
     for (const { table_name: table } of tables) {
-      const rows = await drill.db.query<{ row: string }[]>(`SELECT t::text AS row FROM "${table}" t`);
+      const rows = await drill.db.query<{ row: string }[]>(
+        `SELECT t::text AS row FROM "${table}" t`,
+      );
       database += rows.map((r) => r.row).join('\n');
     }
     const [{ payloads }] = await drill.db.query<{ payloads: string }[]>(
@@ -150,7 +155,10 @@ describe('drill 8: secrets stay out of logs, Redis and the database', () => {
     );
     drill.report({
       deliveries: statusCounts(hmac),
-      otherSchemes: others.reduce<Record<number, number>>((c, s) => ({ ...c, [s]: (c[s] ?? 0) + 1 }), {}),
+      otherSchemes: others.reduce<Record<number, number>>(
+        (c, s) => ({ ...c, [s]: (c[s] ?? 0) + 1 }),
+        {},
+      ),
       readApi: readApi.map((r) => r.status),
       logBytes: logs.length,
       redisKeys: redis.keys,

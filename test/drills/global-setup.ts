@@ -29,13 +29,20 @@ function ensureBuilt(): void {
       }
     }),
   );
-  const sources = Math.max(newestSource(join(REPO_ROOT, 'apps')), newestSource(join(REPO_ROOT, 'libs')));
+  const sources = Math.max(
+    newestSource(join(REPO_ROOT, 'apps')),
+    newestSource(join(REPO_ROOT, 'libs')),
+  );
   if (built >= sources) return;
   process.stdout.write('\n[drills] dist is missing or stale: running `npm run build`\n');
-  execFileSync(process.execPath, [join(REPO_ROOT, 'node_modules/@nestjs/cli/bin/nest.js'), 'build'], {
-    cwd: REPO_ROOT,
-    stdio: 'inherit',
-  });
+  execFileSync(
+    process.execPath,
+    [join(REPO_ROOT, 'node_modules/@nestjs/cli/bin/nest.js'), 'build'],
+    {
+      cwd: REPO_ROOT,
+      stdio: 'inherit',
+    },
+  );
 }
 
 export default function globalSetup(): void {

@@ -162,7 +162,10 @@ export class Drill {
 
   /** POSTs one body, signed with this drill's secret. */
   post(body: Buffer, headers: Record<string, string> = {}) {
-    return this.client.post(WEBHOOK_PATH, body, { ...hmacHeaders(body, this.hmacSecret), ...headers });
+    return this.client.post(WEBHOOK_PATH, body, {
+      ...hmacHeaders(body, this.hmacSecret),
+      ...headers,
+    });
   }
 
   /** Waits until the pipeline queues are empty; returns their counts. */
@@ -182,7 +185,9 @@ export class Drill {
     deliveries: readonly Delivery<T>[],
   ): Promise<{ acknowledged: number; missing: string[]; doubled: string[]; unexpected: number }> {
     const delivered = new Set(deliveries.map((d) => dedupKeyOf(d.item.body)));
-    const acked = new Set(deliveries.filter((d) => d.acknowledged).map((d) => dedupKeyOf(d.item.body)));
+    const acked = new Set(
+      deliveries.filter((d) => d.acknowledged).map((d) => dedupKeyOf(d.item.body)),
+    );
     const rows = await this.db.query<{ dedup_key: string; n: string }[]>(
       'SELECT dedup_key, count(*) AS n FROM call_events GROUP BY dedup_key',
     );
@@ -229,7 +234,8 @@ export async function deliverInCallOrder(
   concurrency = 16,
 ): Promise<Delivery<WorkloadEvent>[]> {
   const byCall = new Map<string, WorkloadEvent[]>();
-  for (const event of events) byCall.set(event.callId, [...(byCall.get(event.callId) ?? []), event]);
+  for (const event of events)
+    byCall.set(event.callId, [...(byCall.get(event.callId) ?? []), event]);
   const calls = [...byCall.values()];
   const results: Delivery<WorkloadEvent>[] = [];
   let next = 0;

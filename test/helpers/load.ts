@@ -11,6 +11,8 @@ import { performance } from 'node:perf_hooks';
 /** The result of one POST. `status` is 0 when no response arrived (refused, reset, timeout). */
 export interface PostResult {
   status: number;
+  /** When the request was sent (epoch ms). */
+  startedAt: number;
   latencyMs: number;
   /** Node's error code (`ECONNREFUSED`, `ECONNRESET`, …) when `status` is 0. */
   error?: string;
@@ -25,10 +27,7 @@ export function hmacHeaders(
   timestampSeconds = Math.floor(Date.now() / 1000),
 ): Record<string, string> {
   const timestamp = String(timestampSeconds);
-  const signature = createHmac('sha256', secret)
-    .update(`${timestamp}.`)
-    .update(body)
-    .digest('hex');
+  const signature = createHmac('sha256', secret).update(`${timestamp}.`).update(body).digest('hex');
   return { 'x-timestamp': timestamp, 'x-signature': signature };
 }
 
@@ -70,13 +69,14 @@ export class HttpClient {
     headers: Record<string, string | number>,
   ): Promise<PostResult> {
     const started = performance.now();
+    const startedAt = Date.now();
     const url = new URL(path, this.baseUrl);
     return new Promise((resolve) => {
       let settled = false;
-      const finish = (result: Omit<PostResult, 'latencyMs'>): void => {
+      const finish = (result: Omit<PostResult, 'latencyMs' | 'startedAt'>): void => {
         if (settled) return;
         settled = true;
-        resolve({ ...result, latencyMs: performance.now() - started });
+        resolve({ ...result, startedAt, latencyMs: performance.now() - started });
       };
       const req = request(
         {
@@ -106,7 +106,9 @@ export class HttpClient {
           );
         },
       );
-      req.on('timeout', () => req.destroy(Object.assign(new Error('timeout'), { code: 'ETIMEDOUT' })));
+      req.on('timeout', () =>
+        req.destroy(Object.assign(new Error('timeout'), { code: 'ETIMEDOUT' })),
+      );
       req.on('error', (error: NodeJS.ErrnoException) =>
         finish({ status: 0, error: error.code ?? error.message }),
       );
@@ -169,7 +171,9 @@ export async function deliverAll<T extends { body: Buffer }>(
         const wait = lastSent + (options.minIntervalMs ?? 0) - performance.now();
         if (wait > 0) await sleep(wait);
         lastSent = performance.now();
-        const headers = options.hmacSecret ? hmacHeaders(delivery.item.body, options.hmacSecret) : {};
+        const headers = options.hmacSecret
+          ? hmacHeaders(delivery.item.body, options.hmacSecret)
+          : {};
         const result = await client.post(WEBHOOK_PATH, delivery.item.body, headers);
         delivery.attempts.push(result);
         done += 1;

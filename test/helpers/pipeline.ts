@@ -60,7 +60,10 @@ export async function queueCounts(
   // Sequential on purpose: a call-events job adds its follow-up jobs before it completes, so
   // when its queue reads empty the follow-ups are already visible in the queues read next.
   for (const name of queues) {
-    const queue = new Queue(name, { connection: { url: redisUrl, maxRetriesPerRequest: 1 }, prefix });
+    const queue = new Queue(name, {
+      connection: { url: redisUrl, maxRetriesPerRequest: 1 },
+      prefix,
+    });
     try {
       out[name] = await queue.getJobCounts(...UNFINISHED, 'completed', 'failed');
     } finally {
@@ -201,7 +204,13 @@ const isPlainObject = (value: unknown): value is Record<string, unknown> =>
 /** JSON with sorted keys, so key order never makes two rows differ. */
 function stable(value: unknown): string {
   return JSON.stringify(value, (_key, v: unknown) =>
-    isPlainObject(v) ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, v[k]])) : v,
+    isPlainObject(v)
+      ? Object.fromEntries(
+          Object.keys(v)
+            .sort()
+            .map((k) => [k, v[k]]),
+        )
+      : v,
   );
 }
 

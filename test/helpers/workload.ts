@@ -101,7 +101,13 @@ function slots(turns: number): { answered: Slot[]; noAnswer: Slot[] } {
     const said = artifact.messages[index];
     const role = said.role === 'bot' ? 'assistant' : 'user';
     const end = Math.round(said.endTime ?? said.time + 2000);
-    push(`speech-update:${role}`, { ...speech, timestamp: Math.round(said.time), status: 'started', role, turn });
+    push(`speech-update:${role}`, {
+      ...speech,
+      timestamp: Math.round(said.time),
+      status: 'started',
+      role,
+      turn,
+    });
     push(`speech-update:${role}`, { ...speech, timestamp: end, status: 'stopped', role, turn });
     push(`transcript:${role}`, {
       ...transcript,
@@ -195,7 +201,14 @@ export function callEvents(index: number, options: WorkloadOptions = {}): Worklo
       if (storageOrigin !== undefined) json = json.split(VAPI_STORAGE_ORIGIN).join(storageOrigin);
     }
     const at = Number(/"timestamp":(\d+)/.exec(json)?.[1] ?? 0);
-    return { callIndex: index, callId, seq, label: slot.label, at, body: Buffer.from(json, 'utf8') };
+    return {
+      callIndex: index,
+      callId,
+      seq,
+      label: slot.label,
+      at,
+      body: Buffer.from(json, 'utf8'),
+    };
   });
 }
 

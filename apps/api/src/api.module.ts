@@ -3,6 +3,7 @@ import { APP_FILTER } from '@nestjs/core';
 import { AppConfig, ConfigModule } from '@app/config';
 import { DatabaseModule } from '@app/database';
 import { LoggingOptions, loggerModule } from '@app/observability';
+import { AdminModule } from './admin/admin.module';
 import { CallsModule } from './calls/calls.module';
 import { AllExceptionsFilter } from './common/all-exceptions.filter';
 import { HealthModule } from './health/health.module';
@@ -25,6 +26,7 @@ export class ApiModule {
         HealthModule,
         MetricsModule,
         QueueBoardModule.forRoot(config),
+        AdminModule.forRoot(config),
       ],
       providers: [{ provide: APP_FILTER, useClass: AllExceptionsFilter }],
     };

@@ -3,6 +3,7 @@ import { AppConfig, ConfigModule } from '@app/config';
 import { DatabaseModule } from '@app/database';
 import { QueueModule } from '@app/queue';
 import { CallEventsModule } from './call-events/call-events.module';
+import { MaintenanceModule } from './maintenance/maintenance.module';
 import { RecordingsModule } from './recordings/recordings.module';
 import { TranscriptsModule } from './transcripts/transcripts.module';
 
@@ -19,6 +20,7 @@ export class WorkerModule {
         CallEventsModule,
         TranscriptsModule,
         RecordingsModule,
+        MaintenanceModule,
       ],
     };
   }

@@ -37,6 +37,7 @@ export interface AppConfig {
     transferMessage?: string;
     apiKey?: string;
     apiUrl: string;
+    apiTimeoutMs: number;
   };
   worker: {
     eventsConcurrency: number;
@@ -47,7 +48,9 @@ export interface AppConfig {
     healthPort: number;
   };
   recordings: { dir: string; downloadTimeoutMs: number; attempts: number; backoffMs: number };
-  retention: { payloadDays: number };
+  retention: { payloadDays: number; intervalMinutes: number };
+  /** Recovery of missed end-of-call reports through VAPI's REST API (needs `vapi.apiKey`). */
+  reconcile: { intervalMinutes: number; staleMinutes: number };
   /** Bearer tokens accepted by the read API; empty means the read API is open. */
   readApiTokens: string[];
   admin?: { username: string; password: string };
@@ -127,6 +130,7 @@ export function loadConfig(raw: Record<string, string | undefined> = process.env
       transferMessage: env.VAPI_TRANSFER_MESSAGE,
       apiKey: env.VAPI_API_KEY,
       apiUrl: env.VAPI_API_URL,
+      apiTimeoutMs: env.VAPI_API_TIMEOUT_MS,
     },
     worker: {
       eventsConcurrency: env.WORKER_EVENTS_CONCURRENCY,
@@ -142,7 +146,14 @@ export function loadConfig(raw: Record<string, string | undefined> = process.env
       attempts: env.RECORDINGS_ATTEMPTS,
       backoffMs: env.RECORDINGS_BACKOFF_MS,
     },
-    retention: { payloadDays: env.RETENTION_PAYLOAD_DAYS },
+    retention: {
+      payloadDays: env.RETENTION_PAYLOAD_DAYS,
+      intervalMinutes: env.RETENTION_INTERVAL_MINUTES,
+    },
+    reconcile: {
+      intervalMinutes: env.RECONCILE_INTERVAL_MINUTES,
+      staleMinutes: env.RECONCILE_STALE_MINUTES,
+    },
     readApiTokens: list(env.API_TOKENS),
     admin,
     log: { level: env.LOG_LEVEL, pretty: env.LOG_PRETTY ?? env.NODE_ENV === 'development' },

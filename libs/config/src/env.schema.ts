@@ -133,6 +133,11 @@ export class EnvironmentVariables {
   @IsUrl({ require_tld: false, require_protocol: true })
   VAPI_API_URL: string = 'https://api.vapi.ai';
 
+  /** Longest wait for one VAPI REST API request (reconciliation). */
+  @IsInt()
+  @Min(100)
+  VAPI_API_TIMEOUT_MS: number = 10_000;
+
   @IsInt()
   @Min(1)
   @Max(256)
@@ -181,6 +186,21 @@ export class EnvironmentVariables {
   @IsInt()
   @Min(0)
   RETENTION_PAYLOAD_DAYS: number = 30;
+
+  /** How often the worker purges expired payloads (when RETENTION_PAYLOAD_DAYS > 0). */
+  @IsInt()
+  @Min(1)
+  RETENTION_INTERVAL_MINUTES: number = 60;
+
+  /** How often the worker reconciles stale calls with VAPI (only when VAPI_API_KEY is set). */
+  @IsInt()
+  @Min(1)
+  RECONCILE_INTERVAL_MINUTES: number = 15;
+
+  /** A call not ended and not updated for this long is checked against VAPI's REST API. */
+  @IsInt()
+  @Min(1)
+  RECONCILE_STALE_MINUTES: number = 30;
 
   /** Bearer tokens for the read API (comma-separated); unset leaves it open (with a warning). */
   @IsOptional()

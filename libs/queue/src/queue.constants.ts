@@ -17,6 +17,8 @@ export enum JobName {
   ProcessTranscript = 'process-transcript',
   AttachRecording = 'attach-recording',
   PurgePayloads = 'purge-payloads',
+  Replay = 'replay',
+  ReconcileCalls = 'reconcile-calls',
 }
 
 /** Payload of each job, keyed by job name. */
@@ -31,6 +33,19 @@ export interface JobPayloads {
   [JobName.ProcessTranscript]: { callId: string };
   [JobName.AttachRecording]: { callId: string; kind: string; url: string };
   [JobName.PurgePayloads]: Record<string, never>;
+  /** Re-derive calls from their event log and/or re-run their follow-up jobs (admin replay). */
+  [JobName.Replay]: {
+    callIds?: string[];
+    /** With `to`: every call first seen in `[from, to)` (ISO 8601). */
+    from?: string;
+    to?: string;
+    rederive: boolean;
+    followups: boolean;
+    /** Re-derive even calls some of whose payloads were purged (their events are skipped). */
+    force: boolean;
+  };
+  /** Recover missed end-of-call reports from VAPI's REST API; no ids means the stale calls. */
+  [JobName.ReconcileCalls]: { callIds?: string[] };
 }
 
 export type JobOf<N extends JobName> = JobPayloads[N];
@@ -40,4 +55,15 @@ export const jobIds = {
   callEvent: (dedupKey: string) => `evt-${dedupKey}`,
   transcript: (callId: string, trigger: string) => `tr-${callId}-${trigger}`.replace(/:/g, '_'),
   recording: (callId: string, kind: string) => `rec-${callId}-${kind}`.replace(/:/g, '_'),
+  /** One part (a call id, or `range`) of a replay request; a fresh `requestId` per request. */
+  replay: (requestId: string, scope: string) => `replay-${requestId}-${scope}`.replace(/:/g, '_'),
 };
+
+/**
+ * Ids of the repeatable maintenance jobs (BullMQ job schedulers). PERSISTENT: a renamed
+ * scheduler keeps running under its old id until removed by hand.
+ */
+export const JobSchedulerId = {
+  PurgePayloads: 'purge-payloads',
+  ReconcileCalls: 'reconcile-calls',
+} as const;

@@ -38,6 +38,28 @@ export class CallEventsRepository {
     });
   }
 
+  /**
+   * Payload retention, one batch: drops the stored body of up to `limit` events received before
+   * `cutoff` and stamps `payload_purged_at`; returns how many. One short statement on the partial
+   * index of unpurged rows; rows another transaction holds are skipped, never waited on.
+   */
+  async purgePayloadsReceivedBefore(cutoff: Date, limit: number): Promise<number> {
+    const rows: unknown[] = await this.dataSource.query(
+      `WITH batch AS (
+         SELECT id FROM call_events
+          WHERE payload IS NOT NULL AND received_at < $1
+          ORDER BY received_at
+          LIMIT $2
+          FOR UPDATE SKIP LOCKED
+       )
+       UPDATE call_events e SET payload = NULL, payload_purged_at = now()
+         FROM batch WHERE e.id = batch.id
+       RETURNING e.id`,
+      [cutoff, limit],
+    );
+    return rows.length;
+  }
+
   /** Every logged event of a call, oldest first. */
   listByCall(
     callId: string,

@@ -30,6 +30,43 @@ export class CallsRepository {
     await m.update(Call, { id }, columns as QueryDeepPartialEntity<Call>);
   }
 
+  /** Ids of the calls first seen in `[from, to)`, in id order after `afterId` (keyset pages). */
+  async listIdsFirstSeenBetween(
+    from: Date,
+    to: Date,
+    limit: number,
+    afterId = '',
+  ): Promise<string[]> {
+    const rows = await this.dataSource
+      .getRepository(Call)
+      .createQueryBuilder('c')
+      .select('c.id', 'id')
+      .where('c.firstSeenAt >= :from AND c.firstSeenAt < :to', { from, to })
+      .andWhere('c.id > :afterId', { afterId })
+      .orderBy('c.id', 'ASC')
+      .limit(limit)
+      .getRawMany<{ id: string }>();
+    return rows.map((r) => r.id);
+  }
+
+  /**
+   * Ids of the calls that have not ended and whose row has not changed since `before` (the
+   * candidates for reconciliation), most recently changed first.
+   */
+  async listStaleUnendedIds(before: Date, limit: number): Promise<string[]> {
+    const rows = await this.dataSource
+      .getRepository(Call)
+      .createQueryBuilder('c')
+      .select('c.id', 'id')
+      .where(`c.status IS DISTINCT FROM 'ended'`)
+      .andWhere('c.updatedAt < :before', { before })
+      .orderBy('c.updatedAt', 'DESC')
+      .addOrderBy('c.id', 'ASC')
+      .limit(limit)
+      .getRawMany<{ id: string }>();
+    return rows.map((r) => r.id);
+  }
+
   /** Reads a call without locking it. */
   findById(id: string, m: EntityManager = this.dataSource.manager): Promise<Call | null> {
     return m.getRepository(Call).findOne({ where: { id } });
