@@ -126,7 +126,10 @@ export async function benchIntake(
       for (const target of ['product', 'reference'] as const) {
         const r = await run(stack, target, next, options.seconds, options.connections);
         runs[target].push(r);
-        log(`intake: ${scenario} ${target} #${i + 1}: ${Math.round(r.rps)} req/s, p99 ${r.p99} ms`);
+        log(
+          `intake: ${scenario} ${target} #${i + 1}: ${Math.round(r.rps)} req/s, ` +
+            `p99 ${r.p99.toFixed(1)} ms, non-2xx ${r.non2xx}, connection errors ${r.errors}`,
+        );
       }
     }
     const product = summarise(runs.product);

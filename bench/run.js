@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // `npm run bench` (after `npm run build`): compiles the bench (TypeScript, bench/tsconfig.json)
-// into dist/bench and runs it. Knobs are BENCH_* environment variables (README.md).
+// into dist/bench and runs it. Knobs are BENCH_* environment variables (bench/README.md).
 'use strict';
 const { execFileSync } = require('node:child_process');
 const { join } = require('node:path');

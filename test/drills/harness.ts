@@ -81,19 +81,28 @@ export class Drill {
   static async start(options: DrillOptions): Promise<Drill> {
     const suffix = `${process.pid}_${randomBytes(3).toString('hex')}`;
     const databaseUrl = `${POSTGRES_URL}/vapi_hooks_drill_${suffix}`;
-    await runCli(['migrate'], { DATABASE_URL: databaseUrl, LOG_LEVEL: 'warn' });
     const redisPort = Number(new URL(REDIS_URL).port || 6379);
     const pgPort = Number(new URL(POSTGRES_URL).port || 5432);
-    const drill = new Drill(
-      options,
-      suffix,
-      await freePort(),
-      await freePort(),
-      await startFakeStorage(),
-      await connectDatabase(databaseUrl),
-      options.redisProxyFor?.length ? await TcpProxy.start(redisPort) : undefined,
-      options.postgresProxyFor?.length ? await TcpProxy.start(pgPort) : undefined,
-    );
+    let db: DataSource | undefined;
+    let drill: Drill;
+    try {
+      await runCli(['migrate'], { DATABASE_URL: databaseUrl, LOG_LEVEL: 'warn' });
+      db = await connectDatabase(databaseUrl);
+      drill = new Drill(
+        options,
+        suffix,
+        await freePort(),
+        await freePort(),
+        await startFakeStorage(),
+        db,
+        options.redisProxyFor?.length ? await TcpProxy.start(redisPort) : undefined,
+        options.postgresProxyFor?.length ? await TcpProxy.start(pgPort) : undefined,
+      );
+    } catch (error) {
+      if (db?.isInitialized) await db.destroy();
+      await dropDatabase(databaseUrl);
+      throw error;
+    }
     try {
       await drill.startApi();
       if (options.worker !== false) await drill.startWorker();

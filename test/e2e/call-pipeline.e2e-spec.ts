@@ -128,7 +128,8 @@ describe('call pipeline: api → queue → worker → Postgres → read API', ()
       logger: false,
     });
     await worker.init();
-    queues = Object.values(QueueName).map(
+    // The maintenance queue always holds its next scheduled run, so it never drains.
+    queues = [QueueName.CallEvents, QueueName.Transcripts, QueueName.Recordings].map(
       (name) =>
         new Queue(name, { connection: { url: config.redis.url }, prefix: config.redis.prefix }),
     );

@@ -3,27 +3,11 @@ import { QueueName } from '@app/queue';
 import { createApiApp } from '../../apps/api/src/app.factory';
 import { testConfig } from '../helpers/config';
 import { fixtureBytes } from '../helpers/fixtures';
+import { sample } from '../helpers/metrics';
 import { OpsApi, startOpsApi, stopOpsApi } from '../helpers/ops-api';
 
 const SECRET = 'ops-metrics-secret-3b9d';
 const WEBHOOK = '/api/webhook/vapi';
-
-/** The value of one sample in Prometheus text, or undefined when the series is absent. */
-function sample(
-  text: string,
-  name: string,
-  labels: Record<string, string> = {},
-): number | undefined {
-  const wanted = Object.entries(labels).map(([k, v]) => `${k}="${v}"`);
-  for (const line of text.split('\n')) {
-    if (line.startsWith('#')) continue;
-    const match = /^([a-zA-Z_:][\w:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
-    if (match === null || match[1] !== name) continue;
-    const present = match[2] === undefined ? [] : match[2].split(',');
-    if (wanted.every((l) => present.includes(l))) return Number(match[3]);
-  }
-  return undefined;
-}
 
 describe('health and metrics', () => {
   describe('with Postgres and Redis up', () => {

@@ -25,6 +25,7 @@ import { WorkerModule } from '../../apps/worker/src/worker.module';
 import { testConfig } from '../helpers/config';
 import { TestDatabase, createTestDatabase } from '../helpers/database';
 import { FIXTURE_CALL_ID, fixtureBytes } from '../helpers/fixtures';
+import { sample } from '../helpers/metrics';
 import { deleteQueueKeys } from '../helpers/redis';
 import { TcpProxy } from '../helpers/tcp-proxy';
 
@@ -61,21 +62,6 @@ async function waitFor<T>(check: () => Promise<T | undefined>, timeoutMs = 15_00
     if (Date.now() > deadline) throw new Error('timed out waiting');
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
-}
-
-function sample(
-  text: string,
-  name: string,
-  labels: Record<string, string> = {},
-): number | undefined {
-  const wanted = Object.entries(labels).map(([k, v]) => `${k}="${v}"`);
-  for (const line of text.split('\n')) {
-    const match = /^([a-zA-Z_:][\w:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
-    if (match === null || match[1] !== name) continue;
-    const present = match[2] === undefined ? [] : match[2].split(',');
-    if (wanted.every((l) => present.includes(l))) return Number(match[3]);
-  }
-  return undefined;
 }
 
 describe('worker operations: health server, job metrics, job log context', () => {
@@ -135,7 +121,7 @@ describe('worker operations: health server, job metrics, job log context', () =>
 
   afterAll(async () => {
     await app?.close();
-    await Promise.all(Object.values(queues).map((q) => q?.close()));
+    await Promise.all(Object.values(queues).map((q) => q?.close() ?? Promise.resolve()));
     if (db) await deleteQueueKeys(db.config.redis.url, db.config.redis.prefix);
     await db?.drop();
     await new Promise<void>((resolve) => recordingServer?.close(() => resolve()));

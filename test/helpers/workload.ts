@@ -229,7 +229,10 @@ export function generateWorkload(
 
 /**
  * An endless stream of calls for load generation: yields events in wire order, keeping about
- * `openCalls` calls in flight at once so the mix stays that of many concurrent calls.
+ * `openCalls` calls in flight at once so the mix stays that of many concurrent calls. The
+ * stream starts in steady state: the first `openCalls` calls join at staggered points of their
+ * conversation (their earlier events are never sent), as if they had begun before the
+ * measurement; otherwise the first tens of thousands of events would all be call openings.
  */
 export function* eventStream(
   options: WorkloadOptions & { openCalls?: number; first?: number } = {},
@@ -237,6 +240,11 @@ export function* eventStream(
   const openCalls = options.openCalls ?? 50;
   let next = options.first ?? 0;
   const open: { events: WorkloadEvent[]; pos: number }[] = [];
+  for (let k = 0; k < openCalls; k += 1) {
+    const events = callEvents(next, options);
+    open.push({ events, pos: Math.floor((k * events.length) / openCalls) });
+    next += 1;
+  }
   for (;;) {
     while (open.length < openCalls) {
       open.push({ events: callEvents(next, options), pos: 0 });

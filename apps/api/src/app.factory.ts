@@ -9,7 +9,8 @@ import { ApiModule } from './api.module';
 /**
  * Builds the api on Fastify. JSON bodies are kept as raw bytes (`req.rawBody`) and parsed only
  * after authentication: signatures are checked over exactly what VAPI sent, and an
- * unauthenticated request never costs a JSON parse.
+ * unauthenticated request never costs a JSON parse. Logs are JSON lines (`logging` lets tests
+ * capture them).
  */
 export async function createApiApp(
   config: AppConfig,

@@ -3,6 +3,7 @@ import { AppConfig, ConfigModule } from '@app/config';
 import { DatabaseModule } from '@app/database';
 import { QueueModule } from '@app/queue';
 import { CallEventsModule } from './call-events/call-events.module';
+import { WorkerOpsModule } from './health/worker-ops.module';
 import { MaintenanceModule } from './maintenance/maintenance.module';
 import { RecordingsModule } from './recordings/recordings.module';
 import { TranscriptsModule } from './transcripts/transcripts.module';
@@ -15,6 +16,7 @@ export class WorkerModule {
       module: WorkerModule,
       imports: [
         ConfigModule.forRoot(config),
+        WorkerOpsModule.forRoot(config),
         DatabaseModule.forRoot(),
         QueueModule.forWorker(),
         CallEventsModule,

@@ -21,16 +21,18 @@ export class IntakeMetricsService {
     host: HttpAdapterHost,
   ) {
     // Added while providers are created, before any Fastify plugin loads, so it sees every route.
-    host.httpAdapter.getInstance<FastifyInstance>().addHook('onResponse', (request, reply, done) => {
-      if (request.routeOptions.url === WEBHOOK_ROUTE) {
-        this.metrics.observeRequest(
-          this.kinds.get(request),
-          reply.statusCode,
-          reply.elapsedTime / 1000,
-        );
-      }
-      done();
-    });
+    host.httpAdapter
+      .getInstance<FastifyInstance>()
+      .addHook('onResponse', (request, reply, done) => {
+        if (request.routeOptions.url === WEBHOOK_ROUTE) {
+          this.metrics.observeRequest(
+            this.kinds.get(request),
+            reply.statusCode,
+            reply.elapsedTime / 1000,
+          );
+        }
+        done();
+      });
   }
 
   /** Records the message kind of a request once its body is normalised. */

@@ -28,7 +28,10 @@ const QUEUE_GAUGES = Symbol('QUEUE_GAUGES');
     QueueModule.forProducer(),
     // Default metrics are collected once per process by `ensureDefaultMetrics` instead: the
     // module would register them again for every app instance, which prom-client rejects.
-    PrometheusModule.register({ controller: MetricsController, defaultMetrics: { enabled: false } }),
+    PrometheusModule.register({
+      controller: MetricsController,
+      defaultMetrics: { enabled: false },
+    }),
   ],
   providers: [
     {

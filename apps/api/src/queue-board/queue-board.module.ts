@@ -27,6 +27,7 @@ const BOARD_AUTH = Symbol('BOARD_AUTH');
  */
 @Module({})
 export class QueueBoardModule {
+  /** The board and its auth hooks, or only a boot warning when the credentials are not set. */
   static forRoot(config: AppConfig): DynamicModule {
     const credentials = config.admin;
     if (credentials === undefined) {

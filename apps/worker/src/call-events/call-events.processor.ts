@@ -4,6 +4,7 @@ import { Job, UnrecoverableError } from 'bullmq';
 import { APP_CONFIG, AppConfig } from '@app/config';
 import { JobName, QueueName, type JobOf } from '@app/queue';
 import { CallEventsService } from './call-events.service';
+import { WithJobContext } from '@app/observability';
 
 /** Consumes `call-events`: one job per accepted webhook. */
 @Processor(QueueName.CallEvents)
@@ -22,6 +23,7 @@ export class CallEventsProcessor extends WorkerHost implements OnApplicationBoot
     this.worker.concurrency = this.config.worker.eventsConcurrency;
   }
 
+  @WithJobContext()
   async process(job: Job<JobOf<JobName.ApplyCallEvent>>): Promise<void> {
     if (job.name !== String(JobName.ApplyCallEvent)) {
       throw new UnrecoverableError(`unknown job name ${job.name}`);

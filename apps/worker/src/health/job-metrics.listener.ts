@@ -1,6 +1,7 @@
 import { WorkerHost } from '@nestjs/bullmq';
 import { Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { DiscoveryService } from '@nestjs/core';
+import type { Worker } from 'bullmq';
 import { JobMetrics } from '@app/observability';
 
 /**
@@ -21,7 +22,8 @@ export class JobMetricsListener implements OnApplicationBootstrap, OnApplication
     for (const wrapper of this.discovery.getProviders()) {
       const instance: unknown = wrapper.instance;
       if (instance instanceof WorkerHost) {
-        this.detach.push(this.metrics.observeWorker(instance.worker));
+        const worker: Worker = (instance as WorkerHost<Worker>).worker;
+        this.detach.push(this.metrics.observeWorker(worker));
       }
     }
   }

@@ -5,6 +5,7 @@ import { JobName, QueueName, type JobOf } from '@app/queue';
 import { PayloadRetentionService, type PurgeReport } from './payload-retention.service';
 import { ReconcileService, type ReconcileReport } from './reconcile.service';
 import { ReplayService, type ReplayReport } from './replay.service';
+import { WithJobContext } from '@app/observability';
 
 /**
  * Consumes `maintenance`: payload retention and reconciliation (from their job schedulers) and
@@ -22,6 +23,7 @@ export class MaintenanceProcessor extends WorkerHost {
     super();
   }
 
+  @WithJobContext()
   async process(job: Job): Promise<PurgeReport | ReplayReport | ReconcileReport> {
     switch (job.name) {
       case String(JobName.PurgePayloads):

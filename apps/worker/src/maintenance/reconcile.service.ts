@@ -126,6 +126,9 @@ export class ReconcileService {
 
   private async staleCallIds(staleMinutes?: number, now = new Date()): Promise<string[]> {
     const minutes = staleMinutes ?? this.config.reconcile.staleMinutes;
-    return this.calls.listStaleUnendedIds(new Date(now.getTime() - minutes * MINUTE_MS), MAX_PER_RUN);
+    return this.calls.listStaleUnendedIds(
+      new Date(now.getTime() - minutes * MINUTE_MS),
+      MAX_PER_RUN,
+    );
   }
 }

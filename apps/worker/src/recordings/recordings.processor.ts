@@ -4,6 +4,7 @@ import { Job, UnrecoverableError } from 'bullmq';
 import { APP_CONFIG, AppConfig } from '@app/config';
 import { JobName, QueueName, type JobOf } from '@app/queue';
 import { AttachResult, RecordingsService, isRetryable } from './recordings.service';
+import { WithJobContext } from '@app/observability';
 
 /** Consumes `call-recordings`: one job per (call, recording kind). */
 @Processor(QueueName.Recordings)
@@ -22,6 +23,7 @@ export class RecordingsProcessor extends WorkerHost implements OnApplicationBoot
     this.worker.concurrency = this.config.worker.recordingsConcurrency;
   }
 
+  @WithJobContext()
   async process(job: Job<JobOf<JobName.AttachRecording>>): Promise<AttachResult> {
     if (job.name !== String(JobName.AttachRecording)) {
       throw new UnrecoverableError(`unknown job name ${job.name}`);

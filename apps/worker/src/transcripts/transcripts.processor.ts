@@ -4,6 +4,7 @@ import { Job, UnrecoverableError } from 'bullmq';
 import { APP_CONFIG, AppConfig } from '@app/config';
 import { JobName, QueueName, type JobOf } from '@app/queue';
 import { TranscriptsService } from './transcripts.service';
+import { WithJobContext } from '@app/observability';
 
 /** Consumes `call-transcripts`: one job per end-of-call report. */
 @Processor(QueueName.Transcripts)
@@ -22,6 +23,7 @@ export class TranscriptsProcessor extends WorkerHost implements OnApplicationBoo
     this.worker.concurrency = this.config.worker.transcriptsConcurrency;
   }
 
+  @WithJobContext()
   async process(job: Job<JobOf<JobName.ProcessTranscript>>): Promise<void> {
     if (job.name !== String(JobName.ProcessTranscript)) {
       throw new UnrecoverableError(`unknown job name ${job.name}`);

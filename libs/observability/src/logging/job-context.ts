@@ -41,7 +41,10 @@ export function WithJobContext(): MethodDecorator {
       job: JobLogFields,
       ...rest: unknown[]
     ): Promise<unknown> {
-      return runInJobContext(job, async () => original.call(this, job, ...rest));
+      return runInJobContext(
+        job,
+        async () => await (original.call(this, job, ...rest) as Promise<unknown>),
+      );
     };
     (descriptor as PropertyDescriptor).value = wrapped;
     return descriptor;

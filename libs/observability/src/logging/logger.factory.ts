@@ -1,12 +1,11 @@
 import { hostname } from 'node:os';
 import { DynamicModule, RequestMethod } from '@nestjs/common';
-import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import { LoggerModule } from 'nestjs-pino';
 import pino from 'pino';
 import type { DestinationStream, Logger, LoggerOptions } from 'pino';
 import type { Options as PinoHttpOptions } from 'pino-http';
 import type { AppConfig } from '@app/config';
-import { REQUEST_ID_HEADER, requestIdOf } from './request-id';
+import { requestIdOf } from './request-id';
 
 /** Which process a log line comes from (the `app` field of every line). */
 export type AppName = 'api' | 'worker';
@@ -120,19 +119,6 @@ export function loggerModule(
     pinoHttp,
     forRoutes: [{ path: '{*path}', method: RequestMethod.ALL }],
   });
-}
-
-/**
- * Fastify `onRequest` hook echoing the request id in the response. Pair it with
- * `genReqId: requestIdOf` in the adapter options so Fastify's `request.id` is the logged `reqId`.
- */
-export function echoRequestId(
-  request: FastifyRequest,
-  reply: FastifyReply,
-  done: HookHandlerDoneFunction,
-): void {
-  void reply.header(REQUEST_ID_HEADER, request.id);
-  done();
 }
 
 function prettyIsInstalled(): boolean {

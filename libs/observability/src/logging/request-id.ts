@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 
 /** The header a request id is read from and echoed in. */
 export const REQUEST_ID_HEADER = 'x-request-id';
@@ -22,4 +23,17 @@ export function requestIdOf(req: IncomingMessage): string {
   const id = incoming !== undefined && SANE_REQUEST_ID.test(incoming) ? incoming : randomUUID();
   raw[memo] = id;
   return id;
+}
+
+/**
+ * Fastify `onRequest` hook echoing the request id in the response. Pair it with
+ * `genReqId: requestIdOf` in the adapter options so Fastify's `request.id` is the logged `reqId`.
+ */
+export function echoRequestId(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  done: HookHandlerDoneFunction,
+): void {
+  void reply.header(REQUEST_ID_HEADER, request.id);
+  done();
 }
