@@ -11,5 +11,5 @@ export interface ToolContext {
 export interface ToolHandler {
   readonly name: string;
   readonly description: string;
-  run(args: Record<string, unknown>, context: ToolContext): Promise<unknown> | unknown;
+  run(args: Record<string, unknown>, context: ToolContext): unknown;
 }

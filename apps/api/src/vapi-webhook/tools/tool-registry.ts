@@ -63,7 +63,8 @@ export class ToolRegistry {
   }
 
   private async runOne(item: ToolCallItem, callId: string | null): Promise<ToolCallResult> {
-    const toolCallId = typeof item.id === 'string' ? item.id : String(item.id ?? '');
+    const toolCallId =
+      typeof item.id === 'string' || typeof item.id === 'number' ? String(item.id) : '';
     const rawName = item.function?.name ?? item.name;
     const name = typeof rawName === 'string' ? rawName : '';
     const handler = this.handlers.get(name);
