@@ -81,11 +81,8 @@ describe('structured logs of the api', () => {
     expect(mine).toContainEqual(
       expect.objectContaining({ level: 'error', context: 'WebhookIntakeService' }),
     );
-    expect(completed('ops-log-req-1')).toMatchObject({
-      level: 'info',
-      req: { url: '/api/webhook/vapi' },
-      res: { statusCode: 200 },
-    });
+    // Accepted webhooks complete at debug (the steady state under load): hidden at info.
+    expect(completed('ops-log-req-1')).toBeUndefined();
     expect(lines().filter((l) => l.msg?.includes('could not record it'))).toHaveLength(1);
   });
 

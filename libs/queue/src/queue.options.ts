@@ -27,7 +27,13 @@ export function defaultJobOptions(queue: QueueName, config: AppConfig): DefaultJ
  * enqueue can be answered with 503 instead of hanging while Redis is down.
  */
 export function producerConnection(config: AppConfig): RedisOptions {
-  return { url: config.redis.url, maxRetriesPerRequest: 1, connectTimeout: 2000 };
+  // Auto-pipelining batches the adds of concurrent requests into one round trip.
+  return {
+    url: config.redis.url,
+    maxRetriesPerRequest: 1,
+    connectTimeout: 2000,
+    enableAutoPipelining: true,
+  };
 }
 
 /** Redis options for workers: BullMQ requires blocking connections to retry forever. */

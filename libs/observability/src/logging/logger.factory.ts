@@ -94,6 +94,9 @@ export function rootLogger(): Logger | undefined {
  * /metrics). In the worker (no HTTP) it provides the same JSON logger to Nest's `Logger`.
  * Apps must create themselves with `bufferLogs: true`, then `app.useLogger(app.get(Logger))`.
  */
+/** The webhook intake path, with or without trailing slash or query. */
+const WEBHOOK_URL = /^\/api\/webhook\/vapi\/?(\?|$)/;
+
 export function loggerModule(
   config: AppConfig,
   app: AppName,
@@ -109,9 +112,13 @@ export function loggerModule(
       ignore: (req) =>
         PROBE_URL.test((req as { originalUrl?: string }).originalUrl ?? req.url ?? ''),
     },
-    customLogLevel: (_req, res, error) => {
+    customLogLevel: (req, res, error) => {
       if (error !== undefined || res.statusCode >= 500) return 'error';
-      return res.statusCode >= 400 ? 'warn' : 'info';
+      if (res.statusCode >= 400) return 'warn';
+      // An accepted webhook is the steady state (thousands a second under load): its line is
+      // debug, so at the default level only failures and the read/admin API are logged.
+      const url = (req as { originalUrl?: string }).originalUrl ?? req.url ?? '';
+      return req.method === 'POST' && WEBHOOK_URL.test(url) ? 'debug' : 'info';
     },
   };
   // Every path, in path-to-regexp 8 syntax (nestjs-pino's default `*` draws a warning).
