@@ -2,13 +2,17 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { loadConfig } from '@app/config';
 import { runMigrations } from '@app/database';
+import { MAINTENANCE_USAGE, UsageError, runMaintenanceCommand } from './maintenance-commands';
+
+const USAGE = `usage: main.js <command>\n  migrate\n  start\n  ${MAINTENANCE_USAGE}`;
 
 /**
- * Operator commands: `migrate` (create the database if missing, apply migrations) and `start`
- * (migrate, then run the api and the worker as two processes, stopping both together).
+ * Operator commands: `migrate` (create the database if missing, apply migrations), `start`
+ * (migrate, then run the api and the worker as two processes, stopping both together), and the
+ * maintenance commands `replay`, `purge-payloads` and `reconcile` (run in this process).
  */
 async function main(argv: string[]): Promise<number> {
-  const [command] = argv;
+  const [command, ...args] = argv;
   const config = loadConfig();
   switch (command) {
     case 'migrate':
@@ -18,8 +22,18 @@ async function main(argv: string[]): Promise<number> {
     case 'start':
       await runMigrations(config);
       return startAll();
+    case 'replay':
+    case 'purge-payloads':
+    case 'reconcile':
+      try {
+        return await runMaintenanceCommand(command, args, config);
+      } catch (error) {
+        if (!(error instanceof UsageError)) throw error;
+        console.error(`${command}: ${error.message}\n${USAGE}`);
+        return 2;
+      }
     default:
-      console.error('usage: main.js migrate | start');
+      console.error(USAGE);
       return 2;
   }
 }

@@ -74,7 +74,7 @@ function callIdsOf(value: unknown): string[] {
   if (!Array.isArray(items) || !items.every((id) => typeof id === 'string')) {
     throw new BadRequestException('callIds must be an array of strings.');
   }
-  const ids = (items as string[]).map((id) => id.trim()).filter((id) => id !== '');
+  const ids = items.map((id) => id.trim()).filter((id) => id !== '');
   if (ids.some((id) => id.length > 200)) throw new BadRequestException('A call id is too long.');
   return ids;
 }

@@ -1,11 +1,11 @@
 import { OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
 import { Logger } from '@nestjs/common';
 import { Job, UnrecoverableError } from 'bullmq';
+import { WithJobContext } from '@app/observability';
 import { JobName, QueueName, type JobOf } from '@app/queue';
 import { PayloadRetentionService, type PurgeReport } from './payload-retention.service';
 import { ReconcileService, type ReconcileReport } from './reconcile.service';
 import { ReplayService, type ReplayReport } from './replay.service';
-import { WithJobContext } from '@app/observability';
 
 /**
  * Consumes `maintenance`: payload retention and reconciliation (from their job schedulers) and

@@ -59,10 +59,18 @@ export class VapiApiClient {
   }
 }
 
-/** Why fetch failed, from its error and cause (which name the host, never the headers). */
+/**
+ * Why fetch failed, from its error and cause (which name the host, never the headers). Duck-typed:
+ * the abort's DOMException is not always an `Error` of this realm.
+ */
 function describe(error: unknown, timeoutMs: number): string {
-  if (!(error instanceof Error)) return String(error);
-  if (error.name === 'TimeoutError') return `no answer within ${timeoutMs} ms`;
-  const cause = (error as { cause?: unknown }).cause;
-  return cause instanceof Error ? `${error.message} (${cause.message})` : error.message;
+  const { name, message, cause } = (error ?? {}) as {
+    name?: unknown;
+    message?: unknown;
+    cause?: unknown;
+  };
+  if (name === 'TimeoutError') return `no answer within ${timeoutMs} ms`;
+  if (typeof message !== 'string') return String(error);
+  const causeMessage = (cause as { message?: unknown } | undefined)?.message;
+  return typeof causeMessage === 'string' ? `${message} (${causeMessage})` : message;
 }

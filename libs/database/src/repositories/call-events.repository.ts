@@ -44,20 +44,23 @@ export class CallEventsRepository {
    * index of unpurged rows; rows another transaction holds are skipped, never waited on.
    */
   async purgePayloadsReceivedBefore(cutoff: Date, limit: number): Promise<number> {
-    const rows: unknown[] = await this.dataSource.query(
+    // A SELECT on top, so the driver hands back rows (not an UPDATE's [rows, count] pair).
+    const [{ purged }] = await this.dataSource.query<{ purged: number }[]>(
       `WITH batch AS (
          SELECT id FROM call_events
           WHERE payload IS NOT NULL AND received_at < $1
           ORDER BY received_at
           LIMIT $2
           FOR UPDATE SKIP LOCKED
+       ), done AS (
+         UPDATE call_events e SET payload = NULL, payload_purged_at = now()
+           FROM batch WHERE e.id = batch.id
+         RETURNING e.id
        )
-       UPDATE call_events e SET payload = NULL, payload_purged_at = now()
-         FROM batch WHERE e.id = batch.id
-       RETURNING e.id`,
+       SELECT count(*)::int AS purged FROM done`,
       [cutoff, limit],
     );
-    return rows.length;
+    return purged;
   }
 
   /** Every logged event of a call, oldest first. */
