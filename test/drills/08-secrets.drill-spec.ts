@@ -79,6 +79,8 @@ describe('drill 8: secrets stay out of logs, Redis and the database', () => {
         VAPI_WEBHOOK_SECRET: SECRETS.legacySecret,
         VAPI_WEBHOOK_BEARER_TOKEN: SECRETS.bearerToken,
         VAPI_API_KEY: SECRETS.vapiApiKey,
+        // Never reach the real VAPI from a test: a closed loopback port.
+        VAPI_API_URL: 'http://127.0.0.1:9',
         ADMIN_USERNAME: 'admin',
         ADMIN_PASSWORD: SECRETS.adminPassword,
         API_TOKENS: SECRETS.readApiToken,
