@@ -91,6 +91,7 @@ describe(ReplayService.name, () => {
       recordings,
       segments,
       transcripts,
+      service,
       transcriptQueue,
       recordingQueue,
     );

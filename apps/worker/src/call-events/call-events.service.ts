@@ -78,7 +78,11 @@ export class CallEventsService {
     return { logged, transcriptJobs, recordingJobs: refs.length };
   }
 
-  private async foldIntoCall(m: EntityManager, callId: string, event: CallEvent): Promise<void> {
+  /**
+   * Folds one event into its call row, transcript and recordings, inside the caller's
+   * transaction (the row is locked until it ends). Replay re-derives calls through this too.
+   */
+  async foldIntoCall(m: EntityManager, callId: string, event: CallEvent): Promise<void> {
     await this.calls.insertIfMissing(m, callId);
     const row = await this.calls.findByIdForUpdate(m, callId);
     if (row === null) throw new Error(`call ${callId} vanished inside its own transaction`);

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { CallEventsService } from '../call-events/call-events.service';
 import { TranscriptsModule } from '../transcripts/transcripts.module';
 import { MaintenanceProcessor } from './maintenance.processor';
 import { MaintenanceScheduler } from './maintenance.scheduler';
@@ -9,9 +10,11 @@ import { VapiApiClient } from './vapi-api.client';
 
 /**
  * The maintenance services without any BullMQ consumer, for the CLI (which must not take jobs
- * off queues). They need `TranscriptsService`, the database and the queues.
+ * off queues). They need `TranscriptsService`, the database and the queues; replay folds events
+ * through `CallEventsService`, the same code the worker applies them with.
  */
 export const MAINTENANCE_SERVICES = [
+  CallEventsService,
   PayloadRetentionService,
   ReplayService,
   ReconcileService,

@@ -11,9 +11,9 @@ import {
 } from '@app/database';
 import { JobName, QueueName, jobIds, type JobOf } from '@app/queue';
 import { normalizeWebhook, type CallEvent } from '@app/vapi';
-import { recordingRefs } from '../call-events/call-events.service';
-import { callColumnsFromState, callStateFromRow, sameCallState } from '../call-events/call-row';
-import { emptyCallState, mergeCallState } from '../call-events/call-state';
+import { CallEventsService } from '../call-events/call-events.service';
+import { callColumnsFromState, callStateFromRow } from '../call-events/call-row';
+import { emptyCallState } from '../call-events/call-state';
 import { TranscriptsService } from '../transcripts/transcripts.service';
 
 /** Which calls to replay: the given ids, and/or every call first seen in `[from, to)`. */
@@ -91,6 +91,7 @@ export class ReplayService {
     private readonly recordings: RecordingsRepository,
     private readonly segments: TranscriptSegmentsRepository,
     private readonly transcripts: TranscriptsService,
+    private readonly callEvents: CallEventsService,
     @InjectQueue(QueueName.Transcripts) private readonly transcriptQueue: Queue,
     @InjectQueue(QueueName.Recordings) private readonly recordingQueue: Queue,
   ) {}
@@ -176,7 +177,7 @@ export class ReplayService {
       }
 
       await this.reset(m, callId);
-      for (const event of usable) await this.fold(m, callId, event);
+      for (const event of usable) await this.callEvents.foldIntoCall(m, callId, event);
       const rebuilt = await this.calls.findByIdForUpdate(m, callId);
       if (rebuilt === null) throw new Error(`call ${callId} vanished inside its own transaction`);
       const transcript = await this.transcripts.foldTranscript(
@@ -278,19 +279,5 @@ export class ReplayService {
       transcriptStats: null,
     });
     await this.segments.replaceForCall(m, callId, []);
-  }
-
-  /** Folds one event into the locked call, exactly as `CallEventsService` does on delivery. */
-  private async fold(m: EntityManager, callId: string, event: CallEvent): Promise<void> {
-    const row = await this.calls.findByIdForUpdate(m, callId);
-    if (row === null) throw new Error(`call ${callId} vanished inside its own transaction`);
-    const state = callStateFromRow(row);
-    const merged = mergeCallState(state, event);
-    const transcript = await this.transcripts.foldTranscript(m, row, merged, event);
-    await this.calls.updateColumns(m, callId, {
-      ...(sameCallState(state, merged) ? {} : callColumnsFromState(merged)),
-      ...transcript,
-    });
-    await this.recordings.registerMany(m, callId, recordingRefs(event));
   }
 }
