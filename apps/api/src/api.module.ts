@@ -6,6 +6,7 @@ import { LoggingOptions, loggerModule } from '@app/observability';
 import { AdminModule } from './admin/admin.module';
 import { CallsModule } from './calls/calls.module';
 import { AllExceptionsFilter } from './common/all-exceptions.filter';
+import { ShutdownDrainService } from './common/shutdown-drain.service';
 import { HealthModule } from './health/health.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { QueueBoardModule } from './queue-board/queue-board.module';
@@ -28,7 +29,7 @@ export class ApiModule {
         QueueBoardModule.forRoot(config),
         AdminModule.forRoot(config),
       ],
-      providers: [{ provide: APP_FILTER, useClass: AllExceptionsFilter }],
+      providers: [{ provide: APP_FILTER, useClass: AllExceptionsFilter }, ShutdownDrainService],
     };
   }
 }

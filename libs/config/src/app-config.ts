@@ -26,7 +26,7 @@ export interface WebhookAuthConfig {
 /** Typed, validated configuration shared by every app. Built once at boot by `loadConfig`. */
 export interface AppConfig {
   env: EnvironmentVariables['NODE_ENV'];
-  http: { port: number; host: string; bodyLimitBytes: number };
+  http: { port: number; host: string; bodyLimitBytes: number; shutdownDrainMs: number };
   database: { url: string; poolSize: number };
   redis: { url: string; prefix: string; enqueueTimeoutMs: number };
   auth: WebhookAuthConfig;
@@ -95,7 +95,12 @@ export function loadConfig(raw: Record<string, string | undefined> = process.env
 
   return {
     env: env.NODE_ENV,
-    http: { port: env.PORT, host: env.HOST, bodyLimitBytes: env.WEBHOOK_BODY_LIMIT_BYTES },
+    http: {
+      port: env.PORT,
+      host: env.HOST,
+      bodyLimitBytes: env.WEBHOOK_BODY_LIMIT_BYTES,
+      shutdownDrainMs: env.SHUTDOWN_DRAIN_MS,
+    },
     database: { url: env.DATABASE_URL, poolSize: env.DATABASE_POOL_SIZE },
     redis: {
       url: env.REDIS_URL,

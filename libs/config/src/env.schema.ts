@@ -37,6 +37,11 @@ export class EnvironmentVariables {
   @IsString()
   HOST: string = '0.0.0.0';
 
+  /** On SIGTERM, how long the api keeps serving (closing keep-alive connections) before it stops. */
+  @IsInt()
+  @Min(0)
+  SHUTDOWN_DRAIN_MS: number = 2000;
+
   @IsUrl({ protocols: ['postgres', 'postgresql'], require_tld: false, require_protocol: true })
   DATABASE_URL: string = 'postgres://postgres@127.0.0.1:5432/vapi_hooks';
 
