@@ -177,14 +177,30 @@ export function renderReport(r: BenchResults): string {
       `| … soak ack p99 (ms), non-200, backlog at end | ${ms(s.ackP99)}, ${fmt(s.non200)}, ${fmt(s.backlogAtEnd)} | | | | |`,
     );
   }
+  const disturbed = Math.max(0, ...allCpuSplits(r).map((split) => split.other ?? 0));
   lines.push(
     '',
-    'CPU during each phase (% of one core; the machine has ' + String(m.cores * 100) + ' %):',
+    `CPU during each phase (% of one core; the machine has ${m.cores * 100} %; "other" is the kernel and every process not listed):`,
     ...cpuLines,
+    ...(disturbed > 25
+      ? [
+          '',
+          `**Warning:** up to ${disturbed} % of a core went to other work during a measurement; rerun on a quiet machine before quoting these figures.`,
+        ]
+      : []),
     '',
     'Rerun: `npm run bench` (`BENCH_SOAK_SECONDS=600` for the 10-minute soak; bench/README.md explains the method and the other knobs).',
   );
   return lines.join('\n');
+}
+
+/** Every CPU split measured in a run. */
+function allCpuSplits(r: BenchResults): CpuSplit[] {
+  return [
+    ...(r.intake ?? []).flatMap((i) => [...i.product.runs, ...i.reference.runs]),
+    ...(r.persistence ? [...r.persistence.product.runs, ...r.persistence.reference.runs] : []),
+    ...(r.endToEnd?.runs ?? []),
+  ].map((run) => run.cpu);
 }
 
 /** True when every e2e run kept up with the offered load. */

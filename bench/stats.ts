@@ -57,6 +57,20 @@ export function pidsByName(comm: string): number[] {
     });
 }
 
+const MACHINE = '(machine)';
+
+/** CPU seconds the whole machine spent busy (all cores, everything but idle and iowait). */
+function machineBusySeconds(): number {
+  const fields = readFileSync('/proc/stat', 'utf8')
+    .split('\n')[0]
+    .trim()
+    .split(/\s+/)
+    .slice(1)
+    .map(Number);
+  const [user, nice, system, , , irq, softirq, steal] = fields;
+  return (user + nice + system + irq + softirq + steal) / 100;
+}
+
 /** Where CPU time went during a measurement, as % of one core per process group. */
 export type CpuSplit = Record<string, number>;
 
@@ -84,6 +98,7 @@ export class CpuMeter {
     }
     const self = process.cpuUsage();
     out.set('bench', (self.user + self.system) / 1e6);
+    out.set(MACHINE, machineBusySeconds());
     return out;
   }
 
@@ -92,15 +107,25 @@ export class CpuMeter {
     this.startedAt = Date.now();
   }
 
-  /** CPU % of one core per group since `start()` (200 % = both cores of a 2-core machine). */
+  /**
+   * CPU % of one core per group since `start()` (200 % = both cores of a 2-core machine), plus
+   * `other`: everything else the machine ran meanwhile (kernel, other processes), so a run
+   * disturbed by unrelated load shows it.
+   */
   stop(): CpuSplit {
     const after = this.sample();
     const seconds = (Date.now() - this.startedAt) / 1000;
     const split: CpuSplit = {};
+    let attributed = 0;
     for (const [name, cpu] of after) {
+      if (name === MACHINE) continue;
       const used = cpu - (this.before.get(name) ?? cpu);
-      if (used >= 0) split[name] = Math.round((used / seconds) * 100);
+      if (used < 0) continue;
+      split[name] = Math.round((used / seconds) * 100);
+      attributed += used;
     }
+    const busy = (after.get(MACHINE) ?? 0) - (this.before.get(MACHINE) ?? 0);
+    split.other = Math.max(0, Math.round(((busy - attributed) / seconds) * 100));
     return split;
   }
 }

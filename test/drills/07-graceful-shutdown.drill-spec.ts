@@ -34,15 +34,28 @@ describe('drill 7: SIGTERM to the api and the worker under load', () => {
     const worker = drill.worker;
     if (api === undefined || worker === undefined) throw new Error('apps not started');
 
-    const stops: Record<string, { exit: ExitInfo; at: number; ms: number; leftActive?: number }> =
-      {};
+    interface Stop {
+      exit: ExitInfo;
+      at: number;
+      ms: number;
+      leftActive?: number;
+      leftRetrying?: number;
+    }
+    const stops: Record<string, Stop> = {};
     const terminate = async (name: 'api' | 'worker'): Promise<void> => {
       const proc = name === 'api' ? api : worker;
       const at = Date.now();
       proc.signal('SIGTERM');
       const exit = await proc.waitForExit(30_000);
       const counts = name === 'worker' ? await queueCounts(REDIS_URL, drill.prefix) : undefined;
-      stops[name] = { exit, at, ms: Date.now() - at, leftActive: counts?.['call-events'].active };
+      stops[name] = {
+        exit,
+        at,
+        ms: Date.now() - at,
+        leftActive: counts?.['call-events'].active,
+        // A job that failed because shutdown pulled its connections away waits here for a retry.
+        leftRetrying: counts?.['call-events'].delayed,
+      };
       if (name === 'api') await drill.startApi();
       else await drill.startWorker();
     };
@@ -91,13 +104,15 @@ describe('drill 7: SIGTERM to the api and the worker under load', () => {
     });
     // Graceful: each exits by itself (Nest re-raises SIGTERM once its shutdown hooks have run,
     // so "killed by SIGTERM" after a clean close is normal), in-flight requests are answered,
-    // and the worker leaves no job active (a worker that died would leave its jobs locked).
+    // and the worker finishes its jobs: none left active (a worker that died would leave its
+    // jobs locked) and none failed on the way out (they would wait, delayed, for a retry).
     for (const { exit } of [stops.api, stops.worker]) {
       expect([0, 'SIGTERM']).toContain(exit.code ?? exit.signal);
     }
     expect(inFlight.length).toBeGreaterThan(10);
     expect(inFlight.filter((a) => a.status === 0)).toEqual([]);
     expect(stops.worker.leftActive).toBe(0);
+    expect(stops.worker.leftRetrying).toBe(0);
     expect(deliveries.filter((d) => !d.acknowledged)).toEqual([]);
     expectNothingLostNothingDoubled(outcome);
   });

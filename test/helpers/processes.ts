@@ -157,17 +157,14 @@ export async function startApp(
     app === 'api'
       ? `http://127.0.0.1:${required(env, 'PORT')}/health/live`
       : `http://127.0.0.1:${required(env, 'WORKER_HEALTH_PORT')}/health`;
-  const TMPHACK = app === 'worker' && process.env.TMP_NO_WORKER_HEALTH;
-  const p = await startProcess({
+  return startProcess({
     name: options.name ?? app,
     script: DIST_MAIN[app],
     env,
     logDir: options.logDir,
-    healthUrl: TMPHACK ? undefined : healthUrl,
+    healthUrl,
     startTimeoutMs: options.startTimeoutMs,
   });
-  if (TMPHACK) await sleep(4000);
-  return p;
 }
 
 /** Runs the built CLI (e.g. `migrate`) to completion; rejects with its output on failure. */
