@@ -10,6 +10,7 @@ import {
 } from '@app/observability';
 import { JobMetricsListener } from './job-metrics.listener';
 import { WorkerHealthServer } from './worker-health.server';
+import { WorkerShutdownService } from './worker-shutdown.service';
 
 /**
  * Operations of the worker: JSON logs (nestjs-pino, usable without HTTP), job metrics fed from
@@ -45,6 +46,7 @@ export class WorkerOpsModule {
         },
         JobMetricsListener,
         WorkerHealthServer,
+        WorkerShutdownService,
       ],
       exports: [JobMetrics, MetricsRegistry, WorkerHealthServer],
     };
