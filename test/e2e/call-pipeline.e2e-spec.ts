@@ -13,6 +13,7 @@ import { runMigrations, withMaintenanceConnection, quoteIdentifier } from '@app/
 import { QueueName } from '@app/queue';
 import { createApiApp } from '../../apps/api/src/app.factory';
 import type { CallDetailView } from '../../apps/api/src/calls/call.view';
+import { CallEventsProcessor } from '../../apps/worker/src/call-events/call-events.processor';
 import { WorkerModule } from '../../apps/worker/src/worker.module';
 import { testConfig } from '../helpers/config';
 import { FIXTURE_CALL_ID, fixtureBytes } from '../helpers/fixtures';
@@ -64,6 +65,8 @@ describe('call pipeline: api → queue → worker → Postgres → read API', ()
   let config: AppConfig;
   let api: NestFastifyApplication;
   let worker: INestApplicationContext;
+  // A second worker on the same Redis and Postgres: scale-out must not change any result.
+  let secondWorker: INestApplicationContext;
   let host: RecordingHost;
   let hostUrl: string;
   let recordingsDir: string;
@@ -128,6 +131,10 @@ describe('call pipeline: api → queue → worker → Postgres → read API', ()
       logger: false,
     });
     await worker.init();
+    secondWorker = await NestFactory.createApplicationContext(WorkerModule.forRoot(config), {
+      logger: false,
+    });
+    await secondWorker.init();
     // The maintenance queue always holds its next scheduled run, so it never drains.
     queues = [QueueName.CallEvents, QueueName.Transcripts, QueueName.Recordings].map(
       (name) =>
@@ -137,6 +144,7 @@ describe('call pipeline: api → queue → worker → Postgres → read API', ()
 
   afterAll(async () => {
     await Promise.all(queues.map((q) => q.close()));
+    await secondWorker.close();
     await worker.close();
     await api.close();
     await host.close();
@@ -281,7 +289,11 @@ describe('call pipeline: api → queue → worker → Postgres → read API', ()
     expect(files).toEqual([]);
   });
 
-  it('gives the same final record whatever the order and number of deliveries', async () => {
+  it('gives the same final record whatever the order and number of deliveries, across two workers', async () => {
+    const completedBy = [0, 0];
+    [worker, secondWorker].forEach((context, i) =>
+      context.get(CallEventsProcessor).worker.on('completed', () => (completedBy[i] += 1)),
+    );
     const ids = Array.from({ length: 6 }, (_, i) => `0rde${i}000-1d2e-4f3a-8b9c-0d1e2f3a4b5c`);
     const inOrder = ids.slice(0, 3);
     const shuffled = ids.slice(3);
@@ -314,6 +326,9 @@ describe('call pipeline: api → queue → worker → Postgres → read API', ()
         downloadedAt: null,
       })),
     });
+    // Both workers took a share of the events.
+    expect(completedBy[0]).toBeGreaterThan(0);
+    expect(completedBy[1]).toBeGreaterThan(0);
     const reference = normalise((await getCall(inOrder[0])).body);
     for (const id of ids) {
       const { body: call } = await getCall(id);
