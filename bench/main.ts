@@ -170,7 +170,7 @@ export function renderReport(r: BenchResults): string {
       ['worker', s.worker],
     ] as const) {
       lines.push(
-        `| Soak ${fmt(s.seconds)} s at ${fmt(s.rate)} events/s: ${name} RSS warm → end, max (MB) | ${fmt(series.baselineMb)} → ${fmt(series.endMb)} (${series.growth >= 0 ? '+' : ''}${(series.growth * 100).toFixed(1)} %), max ${fmt(series.maxMb)} | | | < 10 % | ${mark(series.growth < 0.1)} |`,
+        `| Soak ${fmt(s.seconds)} s at ${fmt(s.rate)} events/s: ${name} RSS warm → last fifth (means), max (MB) | ${fmt(series.baselineMb)} → ${fmt(series.endMb)} (${series.growth >= 0 ? '+' : ''}${(series.growth * 100).toFixed(1)} %), max ${fmt(series.maxMb)} | | | < 10 % | ${mark(series.growth < 0.1)} |`,
       );
     }
     lines.push(

@@ -220,8 +220,9 @@ export async function benchEndToEnd(
 export interface RssSeries {
   /** [seconds since start, MB]. */
   samples: [number, number][];
-  /** Taken once warm (after a fifth of the run). */
+  /** Mean over the warm window (a fifth to two fifths into the run). */
   baselineMb: number;
+  /** Mean over the last fifth of the run. */
   endMb: number;
   maxMb: number;
   /** (end − baseline) / baseline. */
@@ -242,16 +243,19 @@ export interface SoakResult {
 
 /**
  * Soak: fresh api and worker, the same mix at a sustained rate for `seconds`, RSS of both
- * sampled every `sampleSeconds`. Growth is measured from a warm baseline (a fifth into the run)
- * to the end, so start-up allocation (JIT, pools, caches) does not count as a leak.
+ * sampled every `sampleSeconds`. Growth compares the mean RSS of the last fifth of the run with
+ * that of a warm window (a fifth to two fifths in): start-up allocation (JIT, pools, caches)
+ * does not count as a leak, and averaging keeps the heap's sawtooth from deciding the figure.
  */
 export async function benchSoak(
   stack: BenchStack,
   options: { rate: number; seconds: number; openCalls: number; sampleSeconds: number },
 ): Promise<SoakResult> {
-  await stack.truncate();
+  // Fresh processes on empty tables and queues: an e2e run may have left a backlog behind.
   await stack.api?.stop();
   await stack.worker?.stop();
+  await stack.clearQueues();
+  await stack.truncate();
   const api = await stack.startApi();
   const worker = await stack.startWorker();
   const samples: { t: number; api: number; worker: number }[] = [];
@@ -290,9 +294,13 @@ export async function benchSoak(
   const backlogAtEnd = acked - watcher.count;
   await watcher.stop();
   const series = (pick: (s: { api: number; worker: number }) => number): RssSeries => {
-    const warm = samples.find((s) => s.t >= options.seconds / 5) ?? samples[0];
-    const baselineMb = pick(warm);
-    const endMb = pick(samples[samples.length - 1]);
+    const mean = (from: number, to: number): number => {
+      const window = samples.filter((s) => s.t >= from && s.t <= to).map(pick);
+      const values = window.length > 0 ? window : [pick(samples[samples.length - 1])];
+      return Math.round((values.reduce((a, b) => a + b, 0) / values.length) * 10) / 10;
+    };
+    const baselineMb = mean(options.seconds / 5, (2 * options.seconds) / 5);
+    const endMb = mean((4 * options.seconds) / 5, Number.POSITIVE_INFINITY);
     return {
       samples: samples.map((s) => [s.t, pick(s)]),
       baselineMb,
