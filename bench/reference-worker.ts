@@ -21,15 +21,23 @@ const env = (name: string, fallback?: string): string => {
 };
 
 interface EventJob {
-  event: {
-    dedupKey: string;
-    callId: string | null;
-    kind: string;
-    messageType: string;
-    occurredAt: string | null;
+  payload: {
+    message?: { type?: unknown; timestamp?: unknown; call?: { id?: unknown } };
+    type?: unknown;
+    call?: { id?: unknown };
   };
-  payload: unknown;
+  dedupKey: string;
   receivedAt: string;
+}
+
+/** The few fields the reference stores besides the payload, read straight off the body. */
+function fieldsOf(job: EventJob): [string | null, string, string | null] {
+  const message = job.payload.message ?? job.payload;
+  const callId = typeof message.call?.id === 'string' ? message.call.id : null;
+  const type = typeof message.type === 'string' ? message.type : 'unknown';
+  const ts = (message as { timestamp?: unknown }).timestamp;
+  const occurredAt = typeof ts === 'number' ? new Date(ts).toISOString() : null;
+  return [callId, type, occurredAt];
 }
 
 async function main(): Promise<void> {
@@ -48,13 +56,13 @@ async function main(): Promise<void> {
     if (batch.length === 0) return;
     const params: unknown[] = [];
     const rows = batch.map(({ job }, i) => {
-      const { event } = job;
+      const [callId, type, occurredAt] = fieldsOf(job);
       params.push(
-        event.dedupKey,
-        event.callId,
-        event.kind,
-        event.messageType,
-        event.occurredAt,
+        job.dedupKey,
+        callId,
+        type,
+        type,
+        occurredAt,
         job.receivedAt,
         JSON.stringify(job.payload),
       );

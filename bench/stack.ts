@@ -166,7 +166,7 @@ export class BenchStack {
     for (let attempt = 1; ; attempt += 1) {
       try {
         await this.db.query(
-          'TRUNCATE TABLE recordings, transcript_segments, call_events, calls, bench_reference_events RESTART IDENTITY',
+          'TRUNCATE TABLE call_changes, recordings, transcript_segments, call_events, calls, bench_reference_events RESTART IDENTITY',
         );
         return;
       } catch (error) {

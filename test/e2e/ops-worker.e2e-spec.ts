@@ -12,11 +12,10 @@ import { DataSource } from 'typeorm';
 import { MetricsRegistry, WithJobContext } from '@app/observability';
 import {
   JobName,
-  JobOf,
   QueueName,
   defaultJobOptions,
-  jobIds,
   producerConnection,
+  callEventJob,
 } from '@app/queue';
 import { normalizeWebhook, redactPayload } from '@app/vapi';
 import { WorkerHealthServer } from '../../apps/worker/src/health/worker-health.server';
@@ -148,14 +147,8 @@ describe('worker operations: health server, job metrics, job log context', () =>
       fixtureBytes(name).toString('utf8').split('https://storage.vapi.ai/').join(recordingsUrl),
     );
     const event = normalizeWebhook(body);
-    const data: JobOf<JobName.ApplyCallEvent> = {
-      event,
-      payload: redactPayload(body),
-      receivedAt: new Date().toISOString(),
-    };
-    await queues[QueueName.CallEvents]!.add(JobName.ApplyCallEvent, data, {
-      jobId: jobIds.callEvent(event.dedupKey),
-    });
+    const job = callEventJob(redactPayload(body), event.dedupKey, new Date());
+    await queues[QueueName.CallEvents]!.add(job.name, job.data, job.opts);
   }
 
   it('GET /health answers 200 with Postgres and Redis up; /health/live 200', async () => {

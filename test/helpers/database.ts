@@ -44,6 +44,6 @@ export async function dropDatabase(url: string): Promise<void> {
 /** Empties every table (between tests of one suite). */
 export async function truncateAll(dataSource: DataSource): Promise<void> {
   await dataSource.query(
-    'TRUNCATE TABLE recordings, transcript_segments, call_events, calls RESTART IDENTITY',
+    'TRUNCATE TABLE call_changes, recordings, transcript_segments, call_events, calls RESTART IDENTITY',
   );
 }

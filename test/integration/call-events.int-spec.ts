@@ -7,9 +7,12 @@ import {
   RecordingsRepository,
   TranscriptSegmentsRepository,
 } from '@app/database';
-import { JobName, QueueName, jobIds, workerConnection, type JobOf } from '@app/queue';
+import { JobName, QueueName, callEventJob, jobIds, workerConnection, type JobOf } from '@app/queue';
 import { normalizeWebhook, redactPayload, type CallEvent } from '@app/vapi';
-import { CallEventsService } from '../../apps/worker/src/call-events/call-events.service';
+import {
+  CallEventsService,
+  eventOfJob,
+} from '../../apps/worker/src/call-events/call-events.service';
 import { callStateFromRow } from '../../apps/worker/src/call-events/call-row';
 import { mergeCallState, type CallState } from '../../apps/worker/src/call-events/call-state';
 import {
@@ -39,11 +42,8 @@ jest.setTimeout(60_000);
 
 type Delivery = JobOf<JobName.ApplyCallEvent>;
 
-const deliveryOf = (body: unknown): Delivery => ({
-  event: normalizeWebhook(body),
-  payload: redactPayload(body),
-  receivedAt: new Date().toISOString(),
-});
+const deliveryOf = (body: unknown): Delivery =>
+  callEventJob(redactPayload(body), normalizeWebhook(body).dedupKey, new Date()).data;
 
 describe(CallEventsService.name, () => {
   let db: TestDatabase;
@@ -96,8 +96,9 @@ describe(CallEventsService.name, () => {
   async function deliver(deliveries: readonly Delivery[], prompt: boolean): Promise<void> {
     for (const delivery of deliveries) {
       const result = await service.apply(delivery);
-      if (prompt && result.transcriptJobs > 0 && delivery.event.callId !== null) {
-        await transcripts.processCall(delivery.event.callId);
+      const { callId } = eventOfJob(delivery);
+      if (prompt && result.transcriptJobs > 0 && callId !== null) {
+        await transcripts.processCall(callId);
       }
     }
   }
@@ -217,11 +218,9 @@ describe(CallEventsService.name, () => {
   });
 
   it('only logs an event that names no call', async () => {
-    const delivery = deliveryOf(fixture('hang.json'));
-    const result = await service.apply({
-      ...delivery,
-      event: { ...delivery.event, callId: null, dedupKey: 'no-call-hang' },
-    });
+    const body = fixture<{ message: Record<string, unknown> }>('hang.json');
+    delete body.message.call;
+    const result = await service.apply(deliveryOf(body));
     expect(result).toEqual({ logged: true, transcriptJobs: 0, recordingJobs: 0 });
     const rows: Array<{ call_id: string | null }> = await db.dataSource.query(
       'SELECT call_id FROM call_events',
@@ -239,7 +238,7 @@ describe(CallEventsService.name, () => {
     const transcriptJobs = await transcriptQueue.getJobs(['waiting']);
     expect(transcriptJobs.map((j): unknown[] => [j.id, j.name, j.data])).toEqual([
       [
-        jobIds.transcript(FIXTURE_CALL_ID, delivery.event.dedupKey),
+        jobIds.transcript(FIXTURE_CALL_ID, delivery.dedupKey),
         JobName.ProcessTranscript,
         { callId: FIXTURE_CALL_ID },
       ],

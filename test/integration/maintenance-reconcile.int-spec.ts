@@ -13,7 +13,7 @@ import {
   QueueName,
   jobIds,
   producerConnection,
-  type JobOf,
+  callEventJob,
 } from '@app/queue';
 import { normalizeWebhook, redactPayload } from '@app/vapi';
 import { runMaintenanceCommand } from '../../apps/cli/src/maintenance-commands';
@@ -155,14 +155,8 @@ describe(ReconcileService.name, () => {
   /** Enqueues a body exactly as the api does. */
   async function post(body: Record<string, unknown>): Promise<void> {
     const event = normalizeWebhook(body);
-    const data: JobOf<JobName.ApplyCallEvent> = {
-      event,
-      payload: redactPayload(body),
-      receivedAt: new Date().toISOString(),
-    };
-    await queues[QueueName.CallEvents].add(JobName.ApplyCallEvent, data, {
-      jobId: jobIds.callEvent(event.dedupKey),
-    });
+    const job = callEventJob(redactPayload(body), event.dedupKey, new Date());
+    await queues[QueueName.CallEvents].add(job.name, job.data, job.opts);
   }
 
   /** Waits until the pipeline queues have nothing waiting, delayed or active, twice in a row. */
@@ -287,7 +281,7 @@ describe(ReconcileService.name, () => {
     // Even had it been enqueued, it would be the real report's job: BullMQ keeps that id.
     const synthesised = normalizeWebhook(endOfCallReportFromCall(vapi.endedCall(callId)));
     const job = await queues[QueueName.CallEvents].getJob(jobIds.callEvent(synthesised.dedupKey));
-    expect(job?.data.event.dedupKey).toBe(normalizeWebhook(real).dedupKey);
+    expect(job?.data.dedupKey).toBe(normalizeWebhook(real).dedupKey);
   });
 
   it('skips calls VAPI does not know, has not ended, or cannot answer, and leaves fresh calls alone', async () => {

@@ -6,7 +6,7 @@ import {
   RecordingsRepository,
   TranscriptSegmentsRepository,
 } from '@app/database';
-import { JobName, QueueName, jobIds, workerConnection, type JobOf } from '@app/queue';
+import { JobName, QueueName, callEventJob, jobIds, workerConnection, type JobOf } from '@app/queue';
 import { normalizeWebhook, redactPayload } from '@app/vapi';
 import { EXIT_INCOMPLETE, runMaintenanceCommand } from '../../apps/cli/src/maintenance-commands';
 import { CallEventsService } from '../../apps/worker/src/call-events/call-events.service';
@@ -26,11 +26,8 @@ jest.setTimeout(90_000);
 
 type Delivery = JobOf<JobName.ApplyCallEvent>;
 
-const deliveryOf = (body: unknown): Delivery => ({
-  event: normalizeWebhook(body),
-  payload: redactPayload(body),
-  receivedAt: new Date().toISOString(),
-});
+const deliveryOf = (body: unknown): Delivery =>
+  callEventJob(redactPayload(body), normalizeWebhook(body).dedupKey, new Date()).data;
 
 /**
  * The VAPI-format fixtures of the answered inbound call. Not the legacy ones: an event in both

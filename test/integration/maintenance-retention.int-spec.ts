@@ -85,8 +85,8 @@ describe(PayloadRetentionService.name, () => {
       );
     for (const body of bodies) {
       await callEvents.apply({
-        event: normalizeWebhook(body),
         payload: redactPayload(body),
+        dedupKey: normalizeWebhook(body).dedupKey,
         receivedAt,
       });
     }

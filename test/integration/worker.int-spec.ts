@@ -6,14 +6,7 @@ import { join } from 'node:path';
 import type { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Queue } from 'bullmq';
-import {
-  JobName,
-  QueueName,
-  defaultJobOptions,
-  jobIds,
-  producerConnection,
-  type JobOf,
-} from '@app/queue';
+import { QueueName, defaultJobOptions, jobIds, producerConnection, callEventJob } from '@app/queue';
 import { normalizeWebhook, redactPayload } from '@app/vapi';
 import { CallEventsProcessor } from '../../apps/worker/src/call-events/call-events.processor';
 import { RecordingsProcessor } from '../../apps/worker/src/recordings/recordings.processor';
@@ -100,12 +93,8 @@ describe('worker application', () => {
       fixtureBytes(name).toString('utf8').split('https://storage.vapi.ai/').join(baseUrl),
     );
     const event = normalizeWebhook(body);
-    const data: JobOf<JobName.ApplyCallEvent> = {
-      event,
-      payload: redactPayload(body),
-      receivedAt: new Date().toISOString(),
-    };
-    await callEvents.add(JobName.ApplyCallEvent, data, { jobId: jobIds.callEvent(event.dedupKey) });
+    const job = callEventJob(redactPayload(body), event.dedupKey, new Date());
+    await callEvents.add(job.name, job.data, job.opts);
   }
 
   it('takes each queue’s concurrency from the config', () => {

@@ -1,12 +1,13 @@
 import type { DataSourceOptions } from 'typeorm';
 import type { AppConfig } from '@app/config';
+import { CallChange } from './entities/call-change.entity';
 import { CallEventRecord } from './entities/call-event-record.entity';
 import { Call } from './entities/call.entity';
 import { Recording } from './entities/recording.entity';
 import { TranscriptSegment } from './entities/transcript-segment.entity';
 
 /** Every entity; the apps and the TypeORM CLI share this list. */
-export const ENTITIES = [Call, CallEventRecord, TranscriptSegment, Recording];
+export const ENTITIES = [Call, CallEventRecord, TranscriptSegment, Recording, CallChange];
 
 /**
  * The one TypeORM configuration, for the apps (via `DatabaseModule`), the CLI and tests.

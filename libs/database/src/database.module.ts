@@ -3,6 +3,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { APP_CONFIG, AppConfig } from '@app/config';
 import { BackgroundConnector } from './background-connector';
 import { buildDataSourceOptions } from './data-source-options';
+import { CallChangesRepository } from './repositories/call-changes.repository';
 import { CallEventsRepository } from './repositories/call-events.repository';
 import { CallsRepository } from './repositories/calls.repository';
 import { RecordingsRepository } from './repositories/recordings.repository';
@@ -13,6 +14,7 @@ const REPOSITORIES = [
   CallEventsRepository,
   TranscriptSegmentsRepository,
   RecordingsRepository,
+  CallChangesRepository,
 ];
 
 /**

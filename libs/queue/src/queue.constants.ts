@@ -1,5 +1,3 @@
-import type { CallEvent } from '@app/vapi';
-
 /**
  * Queue names. PERSISTENT: these are Redis key names; renaming one strands every job already
  * waiting under the old name.
@@ -23,10 +21,15 @@ export enum JobName {
 
 /** Payload of each job, keyed by job name. */
 export interface JobPayloads {
+  /**
+   * One accepted webhook. The worker normalises `payload` itself; the intake only validates it
+   * and derives its identity, so the body travels (and is serialised) once.
+   */
   [JobName.ApplyCallEvent]: {
-    event: CallEvent;
     /** The body as received, with credentials redacted; stored in the event log. */
     payload: unknown;
+    /** The event's dedup key (`CallEvent.dedupKey`): the event log's unique key, the job id's tail. */
+    dedupKey: string;
     /** When the api accepted the request (ISO 8601). */
     receivedAt: string;
   };
@@ -49,6 +52,19 @@ export interface JobPayloads {
 }
 
 export type JobOf<N extends JobName> = JobPayloads[N];
+
+/** The call-events job of an accepted webhook: `payload` already redacted, id from its dedup key. */
+export function callEventJob(
+  payload: unknown,
+  dedupKey: string,
+  receivedAt: Date,
+): { name: JobName.ApplyCallEvent; data: JobOf<JobName.ApplyCallEvent>; opts: { jobId: string } } {
+  return {
+    name: JobName.ApplyCallEvent,
+    data: { payload, dedupKey, receivedAt: receivedAt.toISOString() },
+    opts: { jobId: jobIds.callEvent(dedupKey) },
+  };
+}
 
 /** BullMQ custom ids may not contain ':' nor be integers. */
 export const jobIds = {

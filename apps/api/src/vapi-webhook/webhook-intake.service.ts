@@ -2,7 +2,7 @@ import { InjectQueue } from '@nestjs/bullmq';
 import { Inject, Injectable, Logger, ServiceUnavailableException } from '@nestjs/common';
 import { Queue } from 'bullmq';
 import { APP_CONFIG, AppConfig } from '@app/config';
-import { JobName, JobOf, QueueName, jobIds } from '@app/queue';
+import { QueueName, callEventJob } from '@app/queue';
 import type { CallEvent } from '@app/vapi';
 
 /**
@@ -20,11 +20,7 @@ export class WebhookIntakeService {
 
   /** Resolves once Redis has confirmed the add; rejects with 503 after the configured bound. */
   async enqueue(event: CallEvent, payload: unknown, receivedAt: Date): Promise<void> {
-    const data: JobOf<JobName.ApplyCallEvent> = {
-      event,
-      payload,
-      receivedAt: receivedAt.toISOString(),
-    };
+    const job = callEventJob(payload, event.dedupKey, receivedAt);
     let timer: NodeJS.Timeout | undefined;
     // BullMQ's add can hang while Redis is unreachable (ECOSYSTEM.md §2.7): bound it ourselves.
     const timeout = new Promise<never>((_, reject) => {
@@ -34,10 +30,7 @@ export class WebhookIntakeService {
       );
     });
     try {
-      await Promise.race([
-        this.queue.add(JobName.ApplyCallEvent, data, { jobId: jobIds.callEvent(event.dedupKey) }),
-        timeout,
-      ]);
+      await Promise.race([this.queue.add(job.name, job.data, job.opts), timeout]);
     } catch (error) {
       throw new ServiceUnavailableException(
         `The event queue is unavailable (${error instanceof Error ? error.message : String(error)}); retry later.`,

@@ -4,7 +4,7 @@ import type { Queue } from 'bullmq';
 import { DataSource, EntityManager } from 'typeorm';
 import { CallEventsRepository, CallsRepository, RecordingsRepository } from '@app/database';
 import { JobName, QueueName, jobIds, type JobOf } from '@app/queue';
-import type { CallEvent, RecordingRef } from '@app/vapi';
+import { normalizeWebhook, type CallEvent, type RecordingRef } from '@app/vapi';
 import { TranscriptsService } from '../transcripts/transcripts.service';
 import { callColumnsFromState, callStateFromRow, sameCallState } from './call-row';
 import { mergeCallState } from './call-state';
@@ -44,7 +44,7 @@ export class CallEventsService {
    * download per recording; both are deduplicated by job id.
    */
   async apply(data: JobOf<JobName.ApplyCallEvent>): Promise<ApplyResult> {
-    const { event } = data;
+    const event = eventOfJob(data);
     const logged = await this.dataSource.transaction(async (m) => {
       const isNew = await this.events.append(m, {
         callId: event.callId,
@@ -95,6 +95,14 @@ export class CallEventsService {
     });
     await this.recordings.registerMany(m, callId, recordingRefs(event));
   }
+}
+
+/**
+ * The event a job carries: its redacted payload normalised again (redaction never touches what
+ * normalisation reads), under the dedup key the intake derived from the original body.
+ */
+export function eventOfJob(data: JobOf<JobName.ApplyCallEvent>): CallEvent {
+  return { ...normalizeWebhook(data.payload), dedupKey: data.dedupKey };
 }
 
 /** The recordings an event makes known, one per kind (the event's own list first). */

@@ -3,7 +3,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { Queue } from 'bullmq';
 import { APP_CONFIG, AppConfig } from '@app/config';
 import { CallEventsRepository, CallsRepository } from '@app/database';
-import { JobName, QueueName, jobIds, type JobOf } from '@app/queue';
+import { QueueName, callEventJob } from '@app/queue';
 import { normalizeWebhook, redactPayload } from '@app/vapi';
 import { endOfCallReportFromCall } from './end-of-call-report';
 import { VapiApiClient, VapiApiError } from './vapi-api.client';
@@ -112,14 +112,8 @@ export class ReconcileService {
     }
     const body = endOfCallReportFromCall(call);
     const event = normalizeWebhook(body);
-    const data: JobOf<JobName.ApplyCallEvent> = {
-      event,
-      payload: redactPayload(body),
-      receivedAt: new Date().toISOString(),
-    };
-    await this.callEvents.add(JobName.ApplyCallEvent, data, {
-      jobId: jobIds.callEvent(event.dedupKey),
-    });
+    const job = callEventJob(redactPayload(body), event.dedupKey, new Date());
+    await this.callEvents.add(job.name, job.data, job.opts);
     report.enqueued.push(callId);
     this.logger.log(`call ${callId}: enqueued its missed end-of-call report from VAPI`);
   }
