@@ -1,7 +1,9 @@
 import { Logger } from '@nestjs/common';
 import { Queue } from 'bullmq';
 import {
+  CALL_CHANGES_CHANNEL,
   Call,
+  CallChangesRepository,
   CallEventsRepository,
   CallsRepository,
   RecordingsRepository,
@@ -67,12 +69,19 @@ describe(CallEventsService.name, () => {
     events = new CallEventsRepository(dataSource);
     segments = new TranscriptSegmentsRepository(dataSource);
     recordings = new RecordingsRepository(dataSource);
-    transcripts = new TranscriptsService(dataSource, calls, events, segments);
+    transcripts = new TranscriptsService(
+      dataSource,
+      calls,
+      events,
+      segments,
+      new CallChangesRepository(dataSource),
+    );
     service = new CallEventsService(
       dataSource,
       calls,
       events,
       recordings,
+      new CallChangesRepository(dataSource),
       transcripts,
       transcriptQueue,
       recordingQueue,
@@ -186,6 +195,33 @@ describe(CallEventsService.name, () => {
         expect(await stored(call.callId)).toEqual(expected(eventsOf(call)));
       }
     });
+  });
+
+  it('feeds each committed change once, with a notification on commit', async () => {
+    const listener = db.dataSource.createQueryRunner();
+    const notified: string[] = [];
+    const client = (await listener.connect()) as {
+      on(event: 'notification', cb: (n: { channel: string }) => void): void;
+    };
+    client.on('notification', (n) => notified.push(n.channel));
+    await listener.query(`LISTEN ${CALL_CHANGES_CHANNEL}`);
+    try {
+      const names = ['status-update-ringing.json', 'conversation-update.json'];
+      for (const name of names)
+        await deliver([deliveryOf(fixtureForCall(name, 'call-feed'))], false);
+      await deliver([deliveryOf(fixtureForCall(names[0], 'call-feed'))], false);
+      const rows = await db.dataSource.query<{ kind: string; data: Record<string, unknown> }[]>(
+        `SELECT kind, data FROM call_changes WHERE call_id = 'call-feed' ORDER BY id`,
+      );
+      expect(rows.map((r) => r.kind)).toEqual(['status', 'status', 'transcript']);
+      expect(rows[0].data).toMatchObject({ status: 'ringing' });
+      expect(rows[2].data).toMatchObject({ fromSeq: 0, replaced: false });
+      await listener.query('SELECT 1');
+      expect(notified.length).toBeGreaterThanOrEqual(2);
+      expect(new Set(notified)).toEqual(new Set([CALL_CHANGES_CHANNEL]));
+    } finally {
+      await listener.release();
+    }
   });
 
   it('logs a redelivery once and leaves the call as it was', async () => {

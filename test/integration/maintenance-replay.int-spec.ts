@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { Queue } from 'bullmq';
 import {
+  CallChangesRepository,
   CallEventsRepository,
   CallsRepository,
   RecordingsRepository,
@@ -71,12 +72,19 @@ describe(ReplayService.name, () => {
     const events = new CallEventsRepository(dataSource);
     const segments = new TranscriptSegmentsRepository(dataSource);
     const recordings = new RecordingsRepository(dataSource);
-    transcripts = new TranscriptsService(dataSource, calls, events, segments);
+    transcripts = new TranscriptsService(
+      dataSource,
+      calls,
+      events,
+      segments,
+      new CallChangesRepository(dataSource),
+    );
     service = new CallEventsService(
       dataSource,
       calls,
       events,
       recordings,
+      new CallChangesRepository(dataSource),
       transcripts,
       transcriptQueue,
       recordingQueue,

@@ -3,6 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { Queue } from 'bullmq';
 import type { AppConfig } from '@app/config';
 import {
+  CallChangesRepository,
   CallEventsRepository,
   CallsRepository,
   RecordingsRepository,
@@ -46,12 +47,19 @@ describe(PayloadRetentionService.name, () => {
     const calls = new CallsRepository(dataSource);
     const events = new CallEventsRepository(dataSource);
     const segments = new TranscriptSegmentsRepository(dataSource);
-    const transcripts = new TranscriptsService(dataSource, calls, events, segments);
+    const transcripts = new TranscriptsService(
+      dataSource,
+      calls,
+      events,
+      segments,
+      new CallChangesRepository(dataSource),
+    );
     callEvents = new CallEventsService(
       dataSource,
       calls,
       events,
       new RecordingsRepository(dataSource),
+      new CallChangesRepository(dataSource),
       transcripts,
       queues[0],
       queues[1],

@@ -1,5 +1,10 @@
 import { Logger } from '@nestjs/common';
-import { CallEventsRepository, CallsRepository, TranscriptSegmentsRepository } from '@app/database';
+import {
+  CallChangesRepository,
+  CallEventsRepository,
+  CallsRepository,
+  TranscriptSegmentsRepository,
+} from '@app/database';
 import { normalizeWebhook, redactPayload } from '@app/vapi';
 import { TranscriptsService } from '../../apps/worker/src/transcripts/transcripts.service';
 import { createTestDatabase, truncateAll, type TestDatabase } from '../helpers/database';
@@ -20,7 +25,13 @@ describe(TranscriptsService.name, () => {
     calls = new CallsRepository(db.dataSource);
     events = new CallEventsRepository(db.dataSource);
     segments = new TranscriptSegmentsRepository(db.dataSource);
-    service = new TranscriptsService(db.dataSource, calls, events, segments);
+    service = new TranscriptsService(
+      db.dataSource,
+      calls,
+      events,
+      segments,
+      new CallChangesRepository(db.dataSource),
+    );
   });
 
   afterEach(async () => {

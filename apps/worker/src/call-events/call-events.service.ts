@@ -2,10 +2,17 @@ import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable, Logger } from '@nestjs/common';
 import type { Queue } from 'bullmq';
 import { DataSource, EntityManager } from 'typeorm';
-import { CallEventsRepository, CallsRepository, RecordingsRepository } from '@app/database';
+import {
+  CallChangesRepository,
+  CallEventsRepository,
+  CallsRepository,
+  RecordingsRepository,
+  type NewCallChange,
+} from '@app/database';
 import { JobName, QueueName, jobIds, type JobOf } from '@app/queue';
 import { normalizeWebhook, type CallEvent, type RecordingRef } from '@app/vapi';
 import { TranscriptsService } from '../transcripts/transcripts.service';
+import { callChanges } from './call-changes';
 import { callColumnsFromState, callStateFromRow, sameCallState } from './call-row';
 import { mergeCallState } from './call-state';
 
@@ -31,6 +38,7 @@ export class CallEventsService {
     private readonly calls: CallsRepository,
     private readonly events: CallEventsRepository,
     private readonly recordings: RecordingsRepository,
+    private readonly changes: CallChangesRepository,
     private readonly transcripts: TranscriptsService,
     @InjectQueue(QueueName.Transcripts) private readonly transcriptQueue: Queue,
     @InjectQueue(QueueName.Recordings) private readonly recordingQueue: Queue,
@@ -55,7 +63,9 @@ export class CallEventsService {
         receivedAt: new Date(data.receivedAt),
         payload: data.payload ?? null,
       });
-      if (event.callId !== null) await this.foldIntoCall(m, event.callId, event);
+      if (event.callId !== null) {
+        await this.changes.append(m, await this.foldIntoCall(m, event.callId, event));
+      }
       return isNew;
     });
     if (!logged) this.logger.debug(`event ${event.dedupKey} was already logged; re-folded`);
@@ -80,9 +90,10 @@ export class CallEventsService {
 
   /**
    * Folds one event into its call row, transcript and recordings, inside the caller's
-   * transaction (the row is locked until it ends). Replay re-derives calls through this too.
+   * transaction (the row is locked until it ends), and returns the change-feed entries the
+   * fold amounts to. Replay re-derives calls through this too.
    */
-  async foldIntoCall(m: EntityManager, callId: string, event: CallEvent): Promise<void> {
+  async foldIntoCall(m: EntityManager, callId: string, event: CallEvent): Promise<NewCallChange[]> {
     await this.calls.insertIfMissing(m, callId);
     const row = await this.calls.findByIdForUpdate(m, callId);
     if (row === null) throw new Error(`call ${callId} vanished inside its own transaction`);
@@ -91,9 +102,10 @@ export class CallEventsService {
     const transcript = await this.transcripts.foldTranscript(m, row, merged, event);
     await this.calls.updateColumns(m, callId, {
       ...(sameCallState(state, merged) ? {} : callColumnsFromState(merged)),
-      ...transcript,
+      ...transcript.columns,
     });
     await this.recordings.registerMany(m, callId, recordingRefs(event));
+    return callChanges(state, merged, transcript.before, transcript.after);
   }
 }
 

@@ -187,7 +187,7 @@ export class ReplayService {
         null,
         { recompute: true },
       );
-      await this.calls.updateColumns(m, callId, transcript);
+      await this.calls.updateColumns(m, callId, transcript.columns);
       return { ...counts, outcome: 'rederived', applied: usable.length };
     });
   }

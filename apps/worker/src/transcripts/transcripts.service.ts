@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import {
   Call,
+  CallChangesRepository,
   CallColumns,
   CallEventsRepository,
   CallsRepository,
@@ -9,9 +10,11 @@ import {
   TranscriptSegmentsRepository,
 } from '@app/database';
 import { normalizeWebhook, type CallEvent, type TranscriptRole } from '@app/vapi';
+import { callChanges } from '../call-events/call-changes';
 import { callColumnsFromState, callStateFromRow, sameCallState } from '../call-events/call-row';
 import { canonicalJson, mergeCallState, type CallState } from '../call-events/call-state';
 import {
+  EMPTY_TRANSCRIPT,
   computeTranscriptStats,
   mergeTranscript,
   offersTranscript,
@@ -23,6 +26,20 @@ import {
 export type TranscriptColumns = Partial<
   Pick<CallColumns, 'transcriptSource' | 'transcriptVersion' | 'transcriptStats' | 'transcriptText'>
 >;
+
+/** What folding into a transcript did: the columns to write, and the transcript before and after. */
+export interface TranscriptFold {
+  columns: TranscriptColumns;
+  before: TranscriptState;
+  after: TranscriptState;
+}
+
+/** A fold that read nothing and changed nothing. */
+const UNTOUCHED: TranscriptFold = {
+  columns: {},
+  before: EMPTY_TRANSCRIPT,
+  after: EMPTY_TRANSCRIPT,
+};
 
 /**
  * A call's transcript: segments (by precedence, see `mergeTranscript`), plain text and talk
@@ -37,6 +54,7 @@ export class TranscriptsService {
     private readonly calls: CallsRepository,
     private readonly events: CallEventsRepository,
     private readonly segments: TranscriptSegmentsRepository,
+    private readonly changes: CallChangesRepository,
   ) {}
 
   /**
@@ -55,15 +73,16 @@ export class TranscriptsService {
       const transcript = await this.foldTranscript(m, row, merged, report, { recompute: true });
       await this.calls.updateColumns(m, callId, {
         ...(sameCallState(state, merged) ? {} : callColumnsFromState(merged)),
-        ...transcript,
+        ...transcript.columns,
       });
+      await this.changes.append(m, callChanges(state, merged, transcript.before, transcript.after));
     });
   }
 
   /**
    * Folds `event` into the transcript of a call whose row the caller holds locked, replaces the
    * segments when they change, and returns the transcript columns to write (none when nothing
-   * changed). `state` is the call's merged state: text is rendered from the segments only while
+   * changed) with the transcript before and after (for the change feed). `state` is the call's merged state: text is rendered from the segments only while
    * no report has provided one. With `recompute`, text and statistics are re-derived anyway.
    */
   async foldTranscript(
@@ -72,13 +91,13 @@ export class TranscriptsService {
     state: CallState,
     event: CallEvent | null,
     options: { recompute?: boolean } = {},
-  ): Promise<TranscriptColumns> {
+  ): Promise<TranscriptFold> {
     const offered = event !== null && offersTranscript(event);
-    if (!offered && !options.recompute) return {};
+    if (!offered && !options.recompute) return UNTOUCHED;
     const current = transcriptFromRows(row, await this.segments.listByCall(row.id, m));
     const next = event !== null && offered ? mergeTranscript(current, event) : current;
     const changed = canonicalJson(next) !== canonicalJson(current);
-    if (!changed && !options.recompute) return {};
+    if (!changed && !options.recompute) return { columns: {}, before: current, after: current };
     if (next.source !== current.source || !sameSegments(next, current)) {
       await this.segments.replaceForCall(
         m,
@@ -101,7 +120,7 @@ export class TranscriptsService {
     if (state.fieldVersions.transcriptText === undefined) {
       columns.transcriptText = renderTranscriptText(next.segments);
     }
-    return columns;
+    return { columns, before: current, after: next };
   }
 
   /** The call's logged end-of-call report as an event, or null if absent or purged. */
