@@ -23,8 +23,11 @@ describe('database schema', () => {
       'call_events',
       'calls',
       'migrations',
+      'read_tokens',
       'recordings',
+      'tenants',
       'transcript_segments',
+      'webhook_credentials',
     ]);
     const indexes: Array<{ indexname: string }> = await db.dataSource.query(
       `SELECT indexname FROM pg_indexes WHERE tablename = 'calls' ORDER BY 1`,

@@ -10,6 +10,7 @@ import { ShutdownDrainService } from './common/shutdown-drain.service';
 import { HealthModule } from './health/health.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { QueueBoardModule } from './queue-board/queue-board.module';
+import { TenancyModule } from './tenancy/tenancy.module';
 import { VapiWebhookModule } from './vapi-webhook/vapi-webhook.module';
 
 /** Root module of the HTTP api. Built from a config so tests can run isolated instances. */
@@ -22,6 +23,7 @@ export class ApiModule {
         ConfigModule.forRoot(config),
         loggerModule(config, 'api', logging),
         DatabaseModule.forRoot({ connectInBackground: true }),
+        TenancyModule,
         VapiWebhookModule,
         CallsModule,
         HealthModule,

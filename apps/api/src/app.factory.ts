@@ -5,6 +5,7 @@ import { Logger as JsonLogger } from 'nestjs-pino';
 import { AppConfig, hasWebhookAuth } from '@app/config';
 import { LoggingOptions, echoRequestId, requestIdOf } from '@app/observability';
 import { ApiModule } from './api.module';
+import { checkReadApiProtection } from './tenancy/read-api-protection';
 
 /**
  * Builds the api on Fastify. JSON bodies are kept as raw bytes (`req.rawBody`) and parsed only
@@ -21,6 +22,8 @@ export async function createApiApp(
       'No webhook secret is configured (VAPI_WEBHOOK_SECRET, VAPI_WEBHOOK_BEARER_TOKEN or VAPI_WEBHOOK_HMAC_SECRET); refusing to start in production.',
     );
   }
+  const readApi = await checkReadApiProtection(config);
+  if (readApi.refuse !== undefined) throw new Error(readApi.refuse);
 
   const adapter = new FastifyAdapter({
     bodyLimit: config.http.bodyLimitBytes,
@@ -57,11 +60,7 @@ export async function createApiApp(
   if (!hasWebhookAuth(config)) {
     logger.warn('No webhook secret is configured: every request to /api/webhook/vapi is accepted.');
   }
-  if (config.readApiTokens.length === 0) {
-    logger.warn(
-      'API_TOKENS is not set: the read API (/api/calls) is open to anyone who can reach it.',
-    );
-  }
+  if (readApi.warn !== undefined) logger.warn(readApi.warn);
   app.setGlobalPrefix('api', { exclude: ['health', 'health/{*path}', 'metrics', 'admin/queues'] });
   app.enableShutdownHooks();
   return app;

@@ -59,6 +59,33 @@ describe(loadConfig.name, () => {
     expect(config.log.pretty).toBe(false);
   });
 
+  it('reads SECRETS_KEY as 32 bytes in hex or base64, first key first', () => {
+    const key = Buffer.alloc(32, 7);
+    const other = Buffer.alloc(32, 9);
+    const config = loadConfig({
+      SECRETS_KEY: `${key.toString('hex')}, ${other.toString('base64')}`,
+    });
+    expect(config.tenancy.secretsKeys).toEqual([key, other]);
+    expect(loadConfig({}).tenancy).toEqual({ secretsKeys: [], authCacheSeconds: 10 });
+    expect(loadConfig({ SECRETS_KEY: other.toString('base64url') }).tenancy.secretsKeys).toEqual([
+      other,
+    ]);
+  });
+
+  it('refuses a SECRETS_KEY that is not 32 bytes without repeating it', () => {
+    for (const bad of ['short-key-value', Buffer.alloc(31, 1).toString('base64'), 'z'.repeat(64)]) {
+      let message = '';
+      try {
+        loadConfig({ SECRETS_KEY: bad });
+      } catch (error) {
+        expect(error).toBeInstanceOf(ConfigError);
+        message = (error as Error).message;
+      }
+      expect(message).toMatch(/SECRETS_KEY: entry 1 is not 32 bytes/);
+      expect(message).not.toContain(bad);
+    }
+  });
+
   it('enables the admin board only when both credentials are set', () => {
     expect(loadConfig({ ADMIN_USERNAME: 'admin' }).admin).toBeUndefined();
     expect(loadConfig({ ADMIN_USERNAME: 'admin', ADMIN_PASSWORD: 'pw' }).admin).toEqual({

@@ -53,6 +53,13 @@ export interface AppConfig {
   reconcile: { intervalMinutes: number; staleMinutes: number };
   /** Bearer tokens accepted by the read API; empty means the read API is open. */
   readApiTokens: string[];
+  /** Tenant credentials and read tokens kept in the database. */
+  tenancy: {
+    /** AES-256-GCM keys for stored HMAC secrets (`SECRETS_KEY`); the first encrypts. */
+    secretsKeys: Buffer[];
+    /** How long an api process caches tenants, credentials and read tokens. */
+    authCacheSeconds: number;
+  };
   admin?: { username: string; password: string };
   log: { level: string; pretty: boolean };
 }
@@ -160,9 +167,28 @@ export function loadConfig(raw: Record<string, string | undefined> = process.env
       staleMinutes: env.RECONCILE_STALE_MINUTES,
     },
     readApiTokens: list(env.API_TOKENS),
+    tenancy: {
+      secretsKeys: list(env.SECRETS_KEY).map(parseSecretsKey),
+      authCacheSeconds: env.AUTH_CACHE_SECONDS,
+    },
     admin,
     log: { level: env.LOG_LEVEL, pretty: env.LOG_PRETTY ?? env.NODE_ENV === 'development' },
   };
+}
+
+/**
+ * One `SECRETS_KEY` entry: 32 bytes as 64 hex characters or as base64 (standard or URL-safe).
+ * The error never repeats the value: it is a secret.
+ */
+function parseSecretsKey(value: string, index: number): Buffer {
+  if (/^[0-9a-fA-F]{64}$/.test(value)) return Buffer.from(value, 'hex');
+  if (/^[A-Za-z0-9+/_-]{43}=?$/.test(value)) {
+    const key = Buffer.from(value, 'base64');
+    if (key.length === 32) return key;
+  }
+  throw new ConfigError(
+    `Invalid environment:\n  SECRETS_KEY: entry ${index + 1} is not 32 bytes written as 64 hex characters or 44 base64 characters (generate one with \`openssl rand -base64 32\`)`,
+  );
 }
 
 /** True when at least one webhook authentication mode has a secret. */

@@ -212,6 +212,20 @@ export class EnvironmentVariables {
   @IsString()
   API_TOKENS?: string;
 
+  /**
+   * Key(s) that encrypt stored HMAC webhook credentials (AES-256-GCM): 32 bytes, hex or base64,
+   * comma-separated; the first encrypts, every one decrypts (key rotation). Checked in loadConfig.
+   */
+  @IsOptional()
+  @IsString()
+  SECRETS_KEY?: string;
+
+  /** How long an api process trusts what it read about tenants, credentials and read tokens. */
+  @IsInt()
+  @Min(0)
+  @Max(300)
+  AUTH_CACHE_SECONDS: number = 10;
+
   @IsOptional()
   @IsString()
   ADMIN_USERNAME?: string;

@@ -3,11 +3,23 @@ import type { AppConfig } from '@app/config';
 import { CallChange } from './entities/call-change.entity';
 import { CallEventRecord } from './entities/call-event-record.entity';
 import { Call } from './entities/call.entity';
+import { ReadToken } from './entities/read-token.entity';
 import { Recording } from './entities/recording.entity';
+import { Tenant } from './entities/tenant.entity';
 import { TranscriptSegment } from './entities/transcript-segment.entity';
+import { WebhookCredential } from './entities/webhook-credential.entity';
 
 /** Every entity; the apps and the TypeORM CLI share this list. */
-export const ENTITIES = [Call, CallEventRecord, TranscriptSegment, Recording, CallChange];
+export const ENTITIES = [
+  Call,
+  CallEventRecord,
+  TranscriptSegment,
+  Recording,
+  CallChange,
+  Tenant,
+  WebhookCredential,
+  ReadToken,
+];
 
 /**
  * The one TypeORM configuration, for the apps (via `DatabaseModule`), the CLI and tests.

@@ -6,8 +6,11 @@ import { buildDataSourceOptions } from './data-source-options';
 import { CallChangesRepository } from './repositories/call-changes.repository';
 import { CallEventsRepository } from './repositories/call-events.repository';
 import { CallsRepository } from './repositories/calls.repository';
+import { ReadTokensRepository } from './repositories/read-tokens.repository';
 import { RecordingsRepository } from './repositories/recordings.repository';
+import { TenantsRepository } from './repositories/tenants.repository';
 import { TranscriptSegmentsRepository } from './repositories/transcript-segments.repository';
+import { WebhookCredentialsRepository } from './repositories/webhook-credentials.repository';
 
 const REPOSITORIES = [
   CallsRepository,
@@ -15,6 +18,9 @@ const REPOSITORIES = [
   TranscriptSegmentsRepository,
   RecordingsRepository,
   CallChangesRepository,
+  TenantsRepository,
+  WebhookCredentialsRepository,
+  ReadTokensRepository,
 ];
 
 /**

@@ -1,6 +1,13 @@
 import { Injectable, ServiceUnavailableException } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { Call, CallEventRecord, Recording, TranscriptSegment } from '@app/database';
+import {
+  Call,
+  CallEventRecord,
+  DEFAULT_TENANT_ID,
+  Recording,
+  TranscriptSegment,
+} from '@app/database';
+import { ReadScope, scopeSeesDefaultTenant } from '../tenancy/read-scope';
 import { callDetailView, callSummaryView } from './call.view';
 import { ListCallsQuery } from './list-calls.query';
 
@@ -12,8 +19,11 @@ const CREATED_AT = 'COALESCE(call.created_at_vapi, call.first_seen_at)';
 export class CallsQueryService {
   constructor(private readonly dataSource: DataSource) {}
 
-  async list(query: ListCallsQuery) {
+  async list(query: ListCallsQuery, scope: ReadScope) {
     this.assertConnected();
+    if (!scopeSeesDefaultTenant(scope, DEFAULT_TENANT_ID)) {
+      return { items: [], total: 0, limit: query.limit, offset: query.offset };
+    }
     const qb = this.dataSource.getRepository(Call).createQueryBuilder('call');
     if (query.status) qb.andWhere('call.status = :status', { status: query.status });
     if (query.outcome) qb.andWhere('call.outcome = :outcome', { outcome: query.outcome });
@@ -31,8 +41,9 @@ export class CallsQueryService {
     return { items: calls.map(callSummaryView), total, limit: query.limit, offset: query.offset };
   }
 
-  async findOne(id: string) {
+  async findOne(id: string, scope: ReadScope) {
     this.assertConnected();
+    if (!scopeSeesDefaultTenant(scope, DEFAULT_TENANT_ID)) return null;
     const call = await this.dataSource.getRepository(Call).findOne({ where: { id } });
     if (!call) return null;
     const [segments, recordings, events] = await Promise.all([

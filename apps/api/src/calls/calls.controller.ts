@@ -10,6 +10,7 @@ import {
 import { CallsQueryService } from './calls-query.service';
 import { ListCallsQuery } from './list-calls.query';
 import { ReadApiGuard } from './read-api.guard';
+import { ReadScope, ReadScopeOf, TenantScoped } from '../tenancy/read-scope';
 
 const queryPipe = new ValidationPipe({
   transform: true,
@@ -24,13 +25,15 @@ export class CallsController {
   constructor(private readonly calls: CallsQueryService) {}
 
   @Get()
-  list(@Query(queryPipe) query: ListCallsQuery) {
-    return this.calls.list(query);
+  @TenantScoped()
+  list(@Query(queryPipe) query: ListCallsQuery, @ReadScopeOf() scope: ReadScope) {
+    return this.calls.list(query, scope);
   }
 
   @Get(':id')
-  async findOne(@Param('id') id: string) {
-    const call = await this.calls.findOne(id);
+  @TenantScoped()
+  async findOne(@Param('id') id: string, @ReadScopeOf() scope: ReadScope) {
+    const call = await this.calls.findOne(id, scope);
     if (!call) throw new NotFoundException(`No call with id ${id}.`);
     return call;
   }

@@ -1,37 +1,40 @@
 import {
   CanActivate,
   ExecutionContext,
-  Inject,
+  ForbiddenException,
   Injectable,
+  ServiceUnavailableException,
   UnauthorizedException,
 } from '@nestjs/common';
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
-import { APP_CONFIG, AppConfig } from '@app/config';
-
-const digest = (value: string): Buffer => createHash('sha256').update(value).digest();
+import { ReadTokenAuthenticator } from '../tenancy/read-token-authenticator';
+import { ScopedRequest, TENANT_SCOPED } from '../tenancy/read-scope';
 
 /**
- * Call records hold transcripts (personal data): when `API_TOKENS` is set, the read API needs
- * `Authorization: Bearer <token>`. Comparing fixed-length digests keeps it constant-time.
+ * Call records hold transcripts (personal data): the read API needs `Authorization: Bearer
+ * <token>`, a token of `API_TOKENS` (every tenant) or a stored read token (its scope). The
+ * request's `ReadScope` is attached for the handler; tenant tokens only pass on routes marked
+ * `@TenantScoped()`. Open only in development with no token anywhere.
  */
 @Injectable()
 export class ReadApiGuard implements CanActivate {
-  private readonly tokens: Buffer[];
+  constructor(
+    private readonly auth: ReadTokenAuthenticator,
+    private readonly reflector: Reflector,
+  ) {}
 
-  constructor(@Inject(APP_CONFIG) config: AppConfig) {
-    this.tokens = config.readApiTokens.map(digest);
-  }
-
-  canActivate(context: ExecutionContext): boolean {
-    if (this.tokens.length === 0) return true;
-    const header = context.switchToHttp().getRequest<FastifyRequest>().headers.authorization;
-    const match = /^Bearer\s+(.+)$/i.exec(header ?? '');
-    if (!match) throw new UnauthorizedException('Bearer token required.');
-    const presented = digest(match[1].trim());
-    let ok = false;
-    for (const token of this.tokens) ok = timingSafeEqual(token, presented) || ok;
-    if (!ok) throw new UnauthorizedException('Invalid token.');
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const req = context.switchToHttp().getRequest<FastifyRequest & ScopedRequest>();
+    const result = await this.auth.authorize(req.headers.authorization);
+    if (!result.ok) {
+      if (result.status === 503) throw new ServiceUnavailableException(result.reason);
+      throw new UnauthorizedException(result.reason);
+    }
+    if (!result.scope.all && this.reflector.get(TENANT_SCOPED, context.getHandler()) !== true) {
+      throw new ForbiddenException('This route takes operator tokens only.');
+    }
+    req.readScope = result.scope;
     return true;
   }
 }

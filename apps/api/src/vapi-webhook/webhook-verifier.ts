@@ -17,6 +17,15 @@ export interface VerifyInput {
   url?: string;
 }
 
+/**
+ * Secrets known only by their SHA-256 (stored webhook credentials, see `hashSecret` in
+ * libs/database): checked exactly like configured secrets, whose digests are computed the same way.
+ */
+export interface StoredDigests {
+  legacySecrets?: readonly Buffer[];
+  bearerTokens?: readonly Buffer[];
+}
+
 const LEGACY_HEADER = 'x-vapi-secret';
 // Vapi's docs (2025-03..09) said the plain secret travels in this header; accepted for compatibility.
 const LEGACY_ALT_HEADER = 'x-vapi-signature';
@@ -90,10 +99,17 @@ export class WebhookVerifier {
   constructor(
     private readonly config: WebhookAuthConfig,
     private readonly now: () => number = Date.now,
+    stored: StoredDigests = {},
   ) {
     // An empty secret would let anyone in, so it never counts as configured.
     this.legacyDigests = config.legacySecrets.filter((s) => s.length > 0).map(digest);
     this.bearerDigests = config.bearer.tokens.filter((s) => s.length > 0).map(digest);
+    for (const d of [...(stored.legacySecrets ?? []), ...(stored.bearerTokens ?? [])]) {
+      // timingSafeEqual throws on unequal lengths: refuse a malformed digest here, not per request.
+      if (d.length !== 32) throw new Error('a stored secret digest must be 32 bytes (SHA-256)');
+    }
+    this.legacyDigests.push(...(stored.legacySecrets ?? []));
+    this.bearerDigests.push(...(stored.bearerTokens ?? []));
     this.hmacSecrets = config.hmac.secrets.filter((s) => s.length > 0);
     this.bearerHeader = config.bearer.header.toLowerCase();
     this.signatureHeader = config.hmac.signatureHeader.toLowerCase();
