@@ -3,13 +3,15 @@ import { join } from 'node:path';
 import { loadConfig } from '@app/config';
 import { runMigrations } from '@app/database';
 import { MAINTENANCE_USAGE, UsageError, runMaintenanceCommand } from './maintenance-commands';
+import { TENANCY_USAGE, TenancyUsageError, runTenancyCommand } from './tenancy/tenancy-commands';
 
-const USAGE = `usage: main.js <command>\n  migrate\n  start\n  ${MAINTENANCE_USAGE}`;
+const USAGE = `usage: main.js <command>\n  migrate\n  start\n  ${MAINTENANCE_USAGE}\n  ${TENANCY_USAGE}`;
 
 /**
  * Operator commands: `migrate` (create the database if missing, apply migrations), `start`
  * (migrate, then run the api and the worker as two processes, stopping both together), and the
- * maintenance commands `replay`, `purge-payloads` and `reconcile` (run in this process).
+ * maintenance commands `replay`, `purge-payloads` and `reconcile` (run in this process), and the
+ * tenant registry: `tenants`, `credentials`, `tokens`.
  */
 async function main(argv: string[]): Promise<number> {
   const [command, ...args] = argv;
@@ -32,10 +34,30 @@ async function main(argv: string[]): Promise<number> {
         console.error(`${command}: ${error.message}\n${USAGE}`);
         return 2;
       }
+    case 'tenants':
+    case 'credentials':
+    case 'tokens':
+      try {
+        return await runTenancyCommand(command, args, config, {
+          print: (line) => console.log(line),
+          printError: (line) => console.error(line),
+          readStdin,
+        });
+      } catch (error) {
+        if (!(error instanceof TenancyUsageError)) throw error;
+        console.error(`${command}: ${error.message}\n${USAGE}`);
+        return 2;
+      }
     default:
       console.error(USAGE);
       return 2;
   }
+}
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 function startAll(): Promise<number> {
