@@ -92,6 +92,8 @@ export class BenchStack {
       REDIS_URL,
       QUEUE_PREFIX: this.prefix,
       VAPI_WEBHOOK_HMAC_SECRET: this.hmacSecret,
+      // Production refuses an api whose read API has no token.
+      API_TOKENS: `bench-read-${this.suffix}`,
       RECORDINGS_DIR: join(this.logDir, 'recordings'),
       ...pickEnv(/^(LOG_LEVEL|WORKER_[A-Z_]+|DATABASE_POOL_SIZE|WEBHOOK_[A-Z_]+)$/),
     };

@@ -1,5 +1,7 @@
+import { randomBytes } from 'node:crypto';
 import Redis from 'ioredis';
 import { deliverAll } from '../helpers/load';
+import { runCli } from '../helpers/processes';
 import { Drill, REDIS_URL, statusCounts } from './harness';
 
 /** Distinctive values, so finding one anywhere can only mean it leaked. */
@@ -12,6 +14,7 @@ const SECRETS = {
   twilioAccountSid: 'AC5f0e1d2c3b4a59687a6b5c4d3e2f1a0b',
   twilioAuthToken: 'drill-twilio-auth-token-1f9b3e7c',
   twilioApiSecret: 'drill-twilio-api-secret-7c5a2d94',
+  secretsKey: randomBytes(32).toString('base64'),
 } as const;
 
 /** Adds Twilio credentials where VAPI puts them: on the phone number object, top level and in the call. */
@@ -84,6 +87,7 @@ describe('drill 8: secrets stay out of logs, Redis and the database', () => {
         ADMIN_USERNAME: 'admin',
         ADMIN_PASSWORD: SECRETS.adminPassword,
         API_TOKENS: SECRETS.readApiToken,
+        SECRETS_KEY: SECRETS.secretsKey,
       },
     });
   });
@@ -113,6 +117,45 @@ describe('drill 8: secrets stay out of logs, Redis and the database', () => {
         others.push((await drill.client.post('/api/webhook/vapi', event.body, headers)).status);
       }
     }
+    // Stored credentials and read tokens, made with the built CLI as an operator would.
+    const cli = (...args: string[]) => runCli(args, drill.envFor('api'));
+    const shownIn = (output: string): string => {
+      const match = /\(shown once, store it now\): (\S+)/.exec(output);
+      if (match === null) throw new Error(`nothing shown in:\n${output}`);
+      return match[1];
+    };
+    await cli('tenants', 'add', 'acme');
+    const stored = {
+      acmeHmacSecret: shownIn(
+        await cli('credentials', 'add', '--tenant', 'acme', '--kind', 'hmac'),
+      ),
+      acmeLegacySecret: shownIn(
+        await cli('credentials', 'add', '--tenant', 'acme', '--kind', 'legacy-secret'),
+      ),
+      defaultReadToken: shownIn(await cli('tokens', 'create', '--tenant', 'default')),
+      acmeReadToken: shownIn(await cli('tokens', 'create', '--tenant', 'acme')),
+      revokedReadToken: shownIn(await cli('tokens', 'create', '--all')),
+    };
+    await cli('tokens', 'revoke', '--id', stored.revokedReadToken.split('_')[1]);
+    others.push(
+      (
+        await drill.client.post('/api/webhook/vapi', events[0].body, {
+          'x-vapi-secret': stored.acmeLegacySecret,
+        })
+      ).status,
+    );
+    const storedReads: number[] = [];
+    for (const token of [stored.defaultReadToken, stored.acmeReadToken, stored.revokedReadToken]) {
+      storedReads.push(
+        (
+          await drill.client.get(`/api/calls/${events[0].callId}`, {
+            authorization: `Bearer ${token}`,
+          })
+        ).status,
+      );
+    }
+    expect(storedReads).toEqual([200, 404, 401]);
+
     // The read API, with and without its token, on a call that carried credentials.
     const readApi = [
       await drill.client.get(`/api/calls/${events[0].callId}`, {
@@ -142,7 +185,7 @@ describe('drill 8: secrets stay out of logs, Redis and the database', () => {
       'SELECT count(*) AS payloads FROM call_events WHERE payload IS NOT NULL',
     );
 
-    const everything = { hmacSecret: drill.hmacSecret, ...SECRETS };
+    const everything = { hmacSecret: drill.hmacSecret, ...SECRETS, ...stored };
     const leaks = Object.entries(everything).flatMap(([name, value]) =>
       (
         [

@@ -130,6 +130,8 @@ export class Drill {
       REDIS_URL: redisUrl,
       QUEUE_PREFIX: this.prefix,
       VAPI_WEBHOOK_HMAC_SECRET: this.hmacSecret,
+      // Production refuses an api whose read API has no token.
+      API_TOKENS: `drill-read-${this.suffix}`,
       WEBHOOK_ENQUEUE_TIMEOUT_MS: '1000',
       WORKER_BACKOFF_MS: '200',
       RECORDINGS_DIR: join(this.logDir, 'recordings'),

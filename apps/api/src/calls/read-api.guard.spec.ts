@@ -22,7 +22,8 @@ function contextFor(
   handler: () => void,
   authorization?: string,
 ): { context: ExecutionContext; request: ScopedRequest & { headers: Record<string, string> } } {
-  const request = { headers: authorization === undefined ? {} : { authorization } };
+  const headers: Record<string, string> = authorization === undefined ? {} : { authorization };
+  const request: ScopedRequest & { headers: Record<string, string> } = { headers };
   const context = {
     switchToHttp: () => ({ getRequest: () => request }),
     getHandler: () => handler,
