@@ -293,9 +293,17 @@ describe('a whole tenancy session leaks no secret', () => {
         );
       }
     }
-    await inject('GET', '/admin/queues/api/queues', {
-      authorization: basicAuth('grep-admin', made.acmeLegacy),
-    });
+    // Bull Board is for the admin only: no read token, operator's included, opens it.
+    const board = [
+      await inject('GET', '/admin/queues/api/queues', {
+        authorization: basicAuth('grep-admin', made.acmeLegacy),
+      }),
+      await inject('GET', '/admin/queues/api/queues', {
+        authorization: `Bearer ${made.operatorToken}`,
+      }),
+      await inject('GET', '/admin/queues', { authorization: `Bearer ${ENV_SECRETS.envReadToken}` }),
+    ];
+    expect(board).toEqual([401, 401, 401]);
 
     // --- stop the apps so every line is flushed, then look everywhere
     await worker.close();
