@@ -172,7 +172,9 @@ export class TenancyAdmin {
     const active = await this.credentials.listOf(request.tenantId);
     if (request.id === undefined) {
       const listed =
-        active.length === 0 ? 'it has none active' : `active: ${active.map(describe).join('; ')}`;
+        active.length === 0
+          ? 'it has none active'
+          : `active: ${active.map(describeCredential).join('; ')}`;
       throw new RefusedError(
         `name the credential to revoke with --id (tenant "${request.tenantId}": ${listed})`,
       );
@@ -286,7 +288,7 @@ export class TenancyAdmin {
 }
 
 /** A credential in one line, without its secret. */
-export function describe(c: WebhookCredential): string {
+export function describeCredential(c: WebhookCredential): string {
   return `${c.id} ${c.kind}${c.label === null ? '' : ` "${c.label}"`} created ${iso(c.createdAt)}`;
 }
 

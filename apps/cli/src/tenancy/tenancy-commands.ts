@@ -12,7 +12,7 @@ import {
   WebhookCredentialsRepository,
   buildDataSourceOptions,
 } from '@app/database';
-import { RefusedError, TenancyAdmin, describe, iso, scopeOf } from './tenancy-admin';
+import { RefusedError, TenancyAdmin, describeCredential, iso, scopeOf } from './tenancy-admin';
 
 /** Thrown for bad command-line arguments; main prints the message and the usage. */
 export class TenancyUsageError extends Error {}
@@ -167,7 +167,7 @@ export function parseTenancyCommand(command: TenancyCommand, args: string[]): Ru
             label,
             secret,
           });
-          io.print(`added ${describe(issued.credential)} to tenant ${tenantId}`);
+          io.print(`added ${describeCredential(issued.credential)} to tenant ${tenantId}`);
           io.print(
             `active ${issued.credential.kind} credentials of ${tenantId}: ${issued.active.length} of 2`,
           );
@@ -176,7 +176,7 @@ export function parseTenancyCommand(command: TenancyCommand, args: string[]): Ru
         }
         const issued = await admin.rotateCredential({ tenantId, kind, label, secret });
         io.print(
-          `rotating ${issued.credential.kind} credential of tenant ${tenantId}: added ${describe(issued.credential)}; ${issued.previous.id} stays active`,
+          `rotating ${issued.credential.kind} credential of tenant ${tenantId}: added ${describeCredential(issued.credential)}; ${issued.previous.id} stays active`,
         );
         showSecret(io, issued.credential, issued.secret, fromStdin, config);
         io.print(
@@ -190,7 +190,7 @@ export function parseTenancyCommand(command: TenancyCommand, args: string[]): Ru
       const id = values.id as string | undefined;
       return async (admin, { io, config }) => {
         const { credential, remaining } = await admin.revokeCredential({ tenantId, id });
-        io.print(`revoked ${describe(credential)} of tenant ${tenantId}`);
+        io.print(`revoked ${describeCredential(credential)} of tenant ${tenantId}`);
         const same = remaining.filter((c) => c.kind === credential.kind);
         io.print(
           `active ${credential.kind} credentials of ${tenantId}: ${same.length === 0 ? 'none' : same.map((c) => c.id).join(', ')}`,
