@@ -6,6 +6,8 @@ import {
   CallChangesRepository,
   CallEventsRepository,
   CallsRepository,
+  DEFAULT_TENANT_ID,
+  tenantKey,
   RecordingsRepository,
   type NewCallChange,
 } from '@app/database';
@@ -114,7 +116,14 @@ export class CallEventsService {
  * normalisation reads), under the dedup key the intake derived from the original body.
  */
 export function eventOfJob(data: JobOf<JobName.ApplyCallEvent>): CallEvent {
-  return { ...normalizeWebhook(data.payload), dedupKey: data.dedupKey };
+  const event = normalizeWebhook(data.payload);
+  // A call is keyed within its tenant: everything downstream (rows, follow-up jobs, the feed)
+  // then keeps tenants apart without knowing about them.
+  const callId =
+    event.callId === null
+      ? null
+      : tenantKey(data.tenantId ?? DEFAULT_TENANT_ID, event.callId);
+  return { ...event, callId, dedupKey: data.dedupKey };
 }
 
 /** The recordings an event makes known, one per kind (the event's own list first). */
