@@ -73,13 +73,15 @@ export class CallsService {
     const rows = await this.calls.lockByIds(m, ids);
     if (rows.length !== ids.length) {
       const found = new Set(rows.map((r) => r.id));
-      throw new Error(`calls ${ids.filter((id) => !found.has(id)).join(', ')} do not exist`);
+      const missing = ids.filter((id) => !found.has(id));
+      throw new Error(`call ${missing.join(', ')} does not exist`);
     }
 
     const stored = new Map(rows.map((row) => [row.id, viewFromRow(row, null)]));
     const toRead = rows
       .filter((row) => mustReadSegments(row, stored.get(row.id)!, work.get(row.id)!))
       .map((row) => row.id);
+    const wasRead = new Set(toRead);
     const read = await this.segments.listByCalls(m, toRead);
     for (const id of toRead) {
       stored.set(
@@ -105,7 +107,7 @@ export class CallsService {
         foldedColumns(after),
       );
 
-      const head = storedHead(row, before);
+      const head = storedHead(row, before, wasRead.has(row.id));
       const plan = planSegments(before, after, head);
       if (plan.head !== null) {
         if (plan.head.count !== row.transcriptCount) columns.transcriptCount = plan.head.count;
@@ -139,21 +141,24 @@ export class CallsService {
 /**
  * The stored segments are read when the fold or the write needs them: a transcript whose head
  * is unknown (written before the head columns existed), a recompute over the stored
- * transcript, or an event that is decided by comparing segments (`needsStoredSegments`).
+ * transcript, an event that is decided by comparing segments (`needsStoredSegments`), and
+ * always for replay, which repairs rows and so trusts only the segments actually stored.
  */
 function mustReadSegments(row: Call, view: CallView, work: CallWork): boolean {
+  if (work.fromScratch) return true;
   if (view.segmentsKnown) return false;
   if (row.transcriptDigest === null) return true;
-  if (work.fromScratch) return false;
   return work.recompute === true || needsSegments(view, work.events);
 }
 
-/** The head of the stored segments: from the row, or from the segments read (null: unknown). */
-function storedHead(row: Call, view: CallView): TranscriptHead | null {
+/** The head of the stored segments: of those read, else from the row (null: unknown). */
+function storedHead(row: Call, view: CallView, read: boolean): TranscriptHead | null {
+  if (read) return transcriptHead(view.transcript.segments);
   if (row.transcriptSource === null) return EMPTY_HEAD;
-  if (row.transcriptDigest !== null)
+  if (row.transcriptDigest !== null) {
     return { count: row.transcriptCount, digest: row.transcriptDigest };
-  return view.segmentsKnown ? transcriptHead(view.transcript.segments) : null;
+  }
+  return null;
 }
 
 /**
