@@ -42,6 +42,7 @@ export interface TranscriptStats extends RoleTalkStats {
 @Index('idx_calls_started_at', { synchronize: false })
 @Index('idx_calls_first_seen_at', { synchronize: false })
 @Index('idx_calls_assistant_id', { synchronize: false })
+@Index('idx_calls_list_order', { synchronize: false })
 @Index('idx_calls_status', ['status'])
 @Check(
   'ck_calls_transcript_source',
@@ -145,6 +146,14 @@ export class Call {
 
   @Column({ name: 'transcript_version', type: 'jsonb', nullable: true })
   transcriptVersion!: FieldVersion | null;
+
+  /** Segments stored in `transcript_segments` (valid when `transcriptDigest` is set). */
+  @Column({ name: 'transcript_count', type: 'integer', default: 0 })
+  transcriptCount!: number;
+
+  /** Rolling digest of the stored segments (see the worker's transcript head); null = unknown. */
+  @Column({ name: 'transcript_digest', type: 'text', nullable: true })
+  transcriptDigest!: string | null;
 
   @Column({ name: 'recording_url', type: 'text', nullable: true })
   recordingUrl!: string | null;
