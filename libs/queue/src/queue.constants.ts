@@ -31,12 +31,11 @@ export interface JobPayloads {
     /** The body as received, with credentials redacted; stored in the event log. */
     payload: unknown;
     /**
-     * The event's dedup key (`CallEvent.dedupKey`), tenant-scoped (`tenantKey`): the event log's
-     * unique key, the job id's tail.
+     * The event's dedup key (`CallEvent.dedupKey`) within its tenant (`tenantKey`: prefixed for
+     * any tenant but the default, which is how the worker knows whose call it is): the event
+     * log's unique key, the job id's tail.
      */
     dedupKey: string;
-    /** The tenant whose webhook URL took it; absent for the default tenant (and older jobs). */
-    tenantId?: string;
     /** When the api accepted the request (ISO 8601). */
     receivedAt: string;
   };
@@ -71,13 +70,11 @@ export function callEventJob(
   tenantId: string = DEFAULT_TENANT_ID,
 ): { name: JobName.ApplyCallEvent; data: JobOf<JobName.ApplyCallEvent>; opts: { jobId: string } } {
   const key = tenantKey(tenantId, dedupKey);
-  const data: JobOf<JobName.ApplyCallEvent> = {
-    payload,
-    dedupKey: key,
-    receivedAt: receivedAt.toISOString(),
+  return {
+    name: JobName.ApplyCallEvent,
+    data: { payload, dedupKey: key, receivedAt: receivedAt.toISOString() },
+    opts: { jobId: jobIds.callEvent(key) },
   };
-  if (tenantId !== DEFAULT_TENANT_ID) data.tenantId = tenantId;
-  return { name: JobName.ApplyCallEvent, data, opts: { jobId: jobIds.callEvent(key) } };
 }
 
 /** BullMQ custom ids may not contain ':' nor be integers. */

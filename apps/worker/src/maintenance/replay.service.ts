@@ -9,7 +9,8 @@ import {
   RecordingsRepository,
 } from '@app/database';
 import { JobName, QueueName, jobIds, type JobOf } from '@app/queue';
-import { normalizeWebhook, type CallEvent } from '@app/vapi';
+import type { CallEvent } from '@app/vapi';
+import { eventOfDelivery } from '../call-events/delivery-event';
 import { CallsService } from '../calls/calls.service';
 
 /** Which calls to replay: the given ids, and/or every call first seen in `[from, to)`. */
@@ -239,9 +240,8 @@ export class ReplayService {
    */
   private eventOf(record: CallEventRecord): CallEvent | null {
     try {
-      const event = normalizeWebhook(record.payload);
-      if (event.callId !== record.callId) return null;
-      return { ...event, dedupKey: record.dedupKey };
+      const event = eventOfDelivery(record.payload, record.dedupKey);
+      return event.callId === record.callId ? event : null;
     } catch (error) {
       this.logger.warn(
         `event ${record.id} of call ${record.callId ?? '-'} no longer normalises: ${

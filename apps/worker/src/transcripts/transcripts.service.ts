@@ -6,7 +6,8 @@ import {
   type Call,
   type TranscriptSegment,
 } from '@app/database';
-import { normalizeWebhook, type CallEvent, type TranscriptRole } from '@app/vapi';
+import type { CallEvent, TranscriptRole } from '@app/vapi';
+import { eventOfDelivery } from '../call-events/delivery-event';
 import { CallsService } from '../calls/calls.service';
 import type { TranscriptState } from './transcript-state';
 
@@ -53,7 +54,7 @@ export class TranscriptsService {
       return null;
     }
     try {
-      const event = normalizeWebhook(record.payload);
+      const event = eventOfDelivery(record.payload, record.dedupKey);
       return event.kind === 'end-of-call-report' && event.callId === callId ? event : null;
     } catch (error) {
       this.logger.warn(
