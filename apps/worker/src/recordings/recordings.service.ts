@@ -89,8 +89,7 @@ export function recordingFileName(
   recording: Pick<Recording, 'callId' | 'kind' | 'sourceUrl'>,
 ): string {
   const safe = (s: string): string => s.replace(/[^A-Za-z0-9_.-]/g, '_');
-  const { localId } = splitTenantKey(recording.callId);
-  return `${safe(localId)}-${safe(recording.kind)}${extensionOf(recording.sourceUrl)}`;
+  return `${safe(recording.callId)}-${safe(recording.kind)}${extensionOf(recording.sourceUrl)}`;
 }
 
 /**
@@ -100,7 +99,10 @@ export function recordingFileName(
  */
 export function recordingDir(root: string, callId: string): string {
   const { tenantId } = splitTenantKey(callId);
-  return tenantId === DEFAULT_TENANT_ID ? root : join(root, tenantId);
+  if (tenantId === DEFAULT_TENANT_ID) return root;
+  // Keys only get a prefix from `tenantKey`, but a path is no place to trust that.
+  if (!TENANT_ID_PATTERN.test(tenantId)) throw new Error(`not a tenant id: ${tenantId}`);
+  return join(root, tenantId);
 }
 
 function extensionOf(url: string): string {
