@@ -2,7 +2,13 @@ import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { extname, join } from 'node:path';
 import { DataSource } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '@app/config';
-import { DEFAULT_TENANT_ID, Recording, RecordingsRepository, splitTenantKey } from '@app/database';
+import {
+  DEFAULT_TENANT_ID,
+  Recording,
+  RecordingsRepository,
+  TENANT_ID_PATTERN,
+  splitTenantKey,
+} from '@app/database';
 import { RecordingDownloadError, downloadRecording } from './recording-downloader';
 
 /** The downloader's contract: stream to a temp file, rename atomically, throw leaving no file. */
