@@ -16,25 +16,36 @@ const COUNTER_KEY = /tokens$/i;
 const HEADERS_KEY = /^headers$/i;
 
 /**
- * A deep copy of a parsed JSON body with credential values replaced by `"[redacted]"`, for
- * storing and logging. Only string/object/array values are replaced, so numeric counters stay.
- * Does not mutate its input. Expects JSON (no cycles).
+ * Replaces credential values of a parsed JSON body by `"[redacted]"`, in place, and returns it.
+ * Only string/object/array values are replaced, so numeric counters stay. Expects JSON.
  */
+export function redactInPlace<T>(body: T): T {
+  redactValue(body);
+  return body;
+}
+
+/** A redacted copy of a parsed JSON body, leaving the input untouched (see `redactInPlace`). */
 export function redactPayload(body: unknown): unknown {
-  if (Array.isArray(body)) return body.map((item) => redactPayload(item));
-  if (!isJsonObject(body)) return body;
-  const out: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(body)) {
-    if (HEADERS_KEY.test(key) && isJsonObject(value)) {
+  return redactInPlace(structuredClone(body));
+}
+
+function redactValue(value: unknown): void {
+  if (Array.isArray(value)) {
+    for (const item of value) redactValue(item);
+    return;
+  }
+  if (!isJsonObject(value)) return;
+  for (const key of Object.keys(value)) {
+    const inner = value[key];
+    if (HEADERS_KEY.test(key) && isJsonObject(inner)) {
       // Header names stay visible for debugging; their values may be credentials.
-      out[key] = Object.fromEntries(Object.keys(value).map((name) => [name, REDACTED]));
-    } else if ((HEADERS_KEY.test(key) || isSensitiveKey(key)) && isSecretShaped(value)) {
-      out[key] = REDACTED;
+      value[key] = Object.fromEntries(Object.keys(inner).map((name) => [name, REDACTED]));
+    } else if ((HEADERS_KEY.test(key) || isSensitiveKey(key)) && isSecretShaped(inner)) {
+      value[key] = REDACTED;
     } else {
-      out[key] = redactPayload(value);
+      redactValue(inner);
     }
   }
-  return out;
 }
 
 function isSensitiveKey(key: string): boolean {
