@@ -26,8 +26,13 @@ export class WebhookIntakeService {
    * Records an accepted body: redacts it (in place: the caller hands it over) and enqueues it as
    * the job's payload, serialised once by BullMQ. Resolves once durable.
    */
-  async accept(identity: WebhookIdentity, body: unknown, receivedAt: Date): Promise<void> {
-    await this.enqueue(callEventJob(redactInPlace(body), identity.dedupKey, receivedAt));
+  async accept(
+    identity: WebhookIdentity,
+    body: unknown,
+    receivedAt: Date,
+    tenantId: string,
+  ): Promise<void> {
+    await this.enqueue(callEventJob(redactInPlace(body), identity.dedupKey, receivedAt, tenantId));
   }
 
   /**

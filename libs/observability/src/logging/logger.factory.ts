@@ -90,8 +90,8 @@ export function rootLogger(): Logger | undefined {
   return firstRoot;
 }
 
-/** The webhook intake path, with or without trailing slash or query. */
-const WEBHOOK_URL = /^\/api\/webhook\/vapi\/?(\?|$)/;
+/** The webhook intake paths (default and per tenant), with or without trailing slash or query. */
+const WEBHOOK_URL = /^\/api\/webhook\/vapi(\/[a-z0-9-]+)?\/?(\?|$)/;
 
 /**
  * Routes pino-http leaves alone because they log themselves with `logRequestCompletion` and
@@ -100,7 +100,10 @@ const WEBHOOK_URL = /^\/api\/webhook\/vapi\/?(\?|$)/;
  * written. On the webhook, thousands of times a second, that was a tenth of the api's CPU.
  * Paths are without the global prefix (`api`), which Nest adds.
  */
-export const SELF_LOGGED_ROUTES = [{ path: 'webhook/vapi', method: RequestMethod.POST }];
+export const SELF_LOGGED_ROUTES = [
+  { path: 'webhook/vapi', method: RequestMethod.POST },
+  { path: 'webhook/vapi/:tenant', method: RequestMethod.POST },
+];
 
 /** The level of a request's completion line: errors, refusals, then the steady state. */
 function completionLevel(
