@@ -101,15 +101,21 @@ export class VapiWebhookRoute {
   /**
    * The default tenant's environment secrets are checked first, synchronously and without
    * Postgres (webhooks keep flowing while it is down); only what they do not accept goes to the
-   * tenant registry, which adds stored credentials and serves every other tenant.
+   * tenant registry, which adds stored credentials and serves every other tenant. When the
+   * registry cannot answer for the default tenant, the environment decides, as before tenants:
+   * 401 for a wrong secret, open when none is configured (development only: production refuses
+   * to boot without one).
    */
   private async authenticate(tenantId: string, input: VerifyInput): Promise<void> {
-    if (tenantId === DEFAULT_TENANT_ID && this.verifier.enabled) {
-      const verdict = this.verifier.verify(input);
-      if (verdict.ok) return;
-    }
+    const fromEnv = tenantId === DEFAULT_TENANT_ID ? this.verifier.verify(input) : undefined;
+    if (fromEnv?.ok && this.verifier.enabled) return;
     const outcome = await this.tenantAuth.verify(tenantId, input);
     if (outcome.ok) return;
+    if (fromEnv !== undefined && outcome.status === 503) {
+      if (fromEnv.ok) return;
+      this.metrics.countAuthFailure(fromEnv.mode);
+      throw new UnauthorizedException(fromEnv.reason);
+    }
     this.metrics.countAuthFailure(outcome.mode);
     throw refusal(outcome);
   }
