@@ -24,6 +24,7 @@ export function deriveRedactPlan(): RedactPlan {
 
   interface Draft {
     known: Set<string>;
+    open: Set<string>;
     secrets: Set<string>;
     headers: Set<string>;
     children: Map<string, string>;
@@ -51,6 +52,21 @@ export function deriveRedactPlan(): RedactPlan {
         0,
     );
 
+  /** Any, unknown or a string-keyed map, looking through unions and arrays. */
+  const isOpen = (type: ts.Type): boolean => {
+    if (type.isUnion()) return type.types.some(isOpen);
+    if (checker.isArrayType(type) || checker.isTupleType(type)) {
+      return checker.getTypeArguments(type as ts.TypeReference).some(isOpen);
+    }
+    if ((type.flags & (ts.TypeFlags.Any | ts.TypeFlags.Unknown)) !== 0) return true;
+    return (
+      (type.flags & ts.TypeFlags.Object) !== 0 &&
+      checker
+        .getIndexInfosOfType(type)
+        .some((info) => (info.keyType.flags & ts.TypeFlags.String) !== 0)
+    );
+  };
+
   const nameOf = (type: ts.Type): string => {
     const symbol = type.aliasSymbol ?? type.getSymbol();
     const name = symbol ? checker.getFullyQualifiedName(symbol).replace(/^".*"\./, '') : '';
@@ -68,6 +84,7 @@ export function deriveRedactPlan(): RedactPlan {
     if (drafts.has(id)) return id;
     const draft: Draft = {
       known: new Set(),
+      open: new Set(),
       secrets: new Set(),
       headers: new Set(),
       children: new Map(),
@@ -88,12 +105,14 @@ export function deriveRedactPlan(): RedactPlan {
           draft.headers.add(key);
           continue;
         }
+        // Open maps (`Record<string, unknown>`: metadata, variable values, tool arguments) hold
+        // the customer's own data, shaped by nobody's types: left undeclared, so the walk checks
+        // their keys by name.
+        if (isOpen(propertyType)) draft.open.add(key);
         byKey.set(key, [...(byKey.get(key) ?? []), ...objectTypes(propertyType)]);
       }
     }
     for (const [key, types] of byKey) {
-      // Open maps (`Record<string, unknown>`: metadata, variable values, tool arguments) are
-      // the customer's own data, not VAPI's credential fields: not walked.
       const closed = types.filter((t) => checker.getIndexInfosOfType(t).length === 0);
       if (closed.length > 0) draft.children.set(key, nodeOf(closed));
     }
@@ -139,7 +158,7 @@ export function deriveRedactPlan(): RedactPlan {
       secrets: [...draft.secrets].sort(),
       headers: [...draft.headers].sort(),
       children,
-      known: [...draft.known].sort(),
+      known: [...draft.known].filter((key) => !draft.open.has(key)).sort(),
     };
   }
   return { root: 'n0', nodes };
