@@ -27,6 +27,7 @@ describe('database schema', () => {
       'recordings',
       'tenants',
       'transcript_segments',
+      'typeorm_metadata',
       'webhook_credentials',
     ]);
     const indexes: Array<{ indexname: string }> = await db.dataSource.query(
@@ -40,7 +41,10 @@ describe('database schema', () => {
       'idx_calls_outcome',
       'idx_calls_started_at',
       'idx_calls_status',
+      'idx_calls_tenant_id_created',
+      'idx_calls_vapi_call_id',
       'pk_calls',
+      'uq_calls_tenant_id_vapi_call_id',
     ]);
   });
 

@@ -5,7 +5,7 @@ import { compact, obj, str, type JsonObject } from './json-value';
 import { collectRecordings } from './recordings';
 import { parseTimestamp } from './timestamp';
 import { utterancesFromLegacyTranscript } from './transcript';
-import { WebhookValidationError } from './webhook-validation.error';
+import { WebhookValidationError, checkedCallId } from './webhook-validation.error';
 
 /** Event types of the legacy `{"type": "call.*", "call": {...}}` format (PROTOCOL.md §10). */
 export const LEGACY_EVENT_TYPES = [
@@ -32,7 +32,7 @@ export function normalizeLegacyBody(body: JsonObject): UnkeyedCallEvent {
     throw new WebhookValidationError(`unknown legacy event type ${type.slice(0, MAX_ECHOED_TYPE)}`);
   }
   const call = obj(body.call);
-  const callId = str(call?.id);
+  const callId = checkedCallId(str(call?.id), 'call.id');
   if (!call || callId === undefined) {
     throw new WebhookValidationError(`call.id is required for ${type}`);
   }

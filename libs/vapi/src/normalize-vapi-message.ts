@@ -5,7 +5,7 @@ import type { UnkeyedCallEvent } from './dedup-key';
 import { compact, num, obj, roundSeconds, str, type JsonObject } from './json-value';
 import { parseTimestamp } from './timestamp';
 import { isSpokenRole, normalizeRole, utterancesFromMessages } from './transcript';
-import { WebhookValidationError } from './webhook-validation.error';
+import { WebhookValidationError, checkedCallId } from './webhook-validation.error';
 
 const KIND_BY_TYPE: ReadonlyMap<string, CallEventKind> = new Map<string, CallEventKind>([
   ['status-update', 'status-update'],
@@ -49,7 +49,7 @@ export function normalizeVapiMessage(value: unknown): UnkeyedCallEvent {
   if (type === '') throw new WebhookValidationError('message.type must be a non-empty string');
   const kind = kindOfMessageType(type);
   const call = obj(message.call);
-  const callId = str(call?.id) ?? null;
+  const callId = checkedCallId(str(call?.id), 'message.call.id') ?? null;
   if (callId === null && NEEDS_CALL_ID.has(kind)) {
     throw new WebhookValidationError(`message.call.id is required for ${type}`);
   }

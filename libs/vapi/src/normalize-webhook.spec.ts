@@ -710,3 +710,15 @@ describe(normalizeWebhook.name, () => {
     });
   });
 });
+
+describe('call ids', () => {
+  it.each([
+    [
+      { message: { type: 'status-update', status: 'ringing', call: { id: 'acme/call-1' } } },
+      'message.call.id',
+    ],
+    [{ type: 'call.started', call: { id: 'acme/call-1' } }, 'call.id'],
+  ])('refuses a call id with a slash (it would name another tenant’s call)', (body, field) => {
+    expect(() => normalizeWebhook(body)).toThrow(`${field} must not contain '/'`);
+  });
+});

@@ -2,7 +2,12 @@ import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable, Logger } from '@nestjs/common';
 import { UnrecoverableError, type Queue } from 'bullmq';
 import { DataSource } from 'typeorm';
-import { CallChangesRepository, CallEventsRepository } from '@app/database';
+import {
+  CallChangesRepository,
+  CallEventsRepository,
+  DEFAULT_TENANT_ID,
+  tenantKey,
+} from '@app/database';
 import { JobName, QueueName, jobIds, type JobOf } from '@app/queue';
 import { normalizeWebhook, type CallEvent } from '@app/vapi';
 import { CallsService, recordingRefs } from '../calls/calls.service';
@@ -259,5 +264,10 @@ function messageOf(error: unknown): string {
  * normalisation reads), under the dedup key the intake derived from the original body.
  */
 export function eventOfJob(data: Delivery): CallEvent {
-  return { ...normalizeWebhook(data.payload), dedupKey: data.dedupKey };
+  const event = normalizeWebhook(data.payload);
+  // A call is keyed within its tenant: everything downstream (rows, follow-up jobs, the feed)
+  // then keeps tenants apart without knowing about them.
+  const callId =
+    event.callId === null ? null : tenantKey(data.tenantId ?? DEFAULT_TENANT_ID, event.callId);
+  return { ...event, callId, dedupKey: data.dedupKey };
 }

@@ -1,8 +1,8 @@
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
-import { extname } from 'node:path';
+import { extname, join } from 'node:path';
 import { DataSource } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '@app/config';
-import { Recording, RecordingsRepository } from '@app/database';
+import { DEFAULT_TENANT_ID, Recording, RecordingsRepository, splitTenantKey } from '@app/database';
 import { RecordingDownloadError, downloadRecording } from './recording-downloader';
 
 /** The downloader's contract: stream to a temp file, rename atomically, throw leaving no file. */
@@ -63,7 +63,7 @@ export class RecordingsService {
     try {
       const file = await this.download({
         url: recording.sourceUrl,
-        dir: this.config.recordings.dir,
+        dir: recordingDir(this.config.recordings.dir, recording.callId),
         fileName: recordingFileName(recording),
         timeoutMs: this.config.recordings.downloadTimeoutMs,
       });
@@ -89,7 +89,18 @@ export function recordingFileName(
   recording: Pick<Recording, 'callId' | 'kind' | 'sourceUrl'>,
 ): string {
   const safe = (s: string): string => s.replace(/[^A-Za-z0-9_.-]/g, '_');
-  return `${safe(recording.callId)}-${safe(recording.kind)}${extensionOf(recording.sourceUrl)}`;
+  const { localId } = splitTenantKey(recording.callId);
+  return `${safe(localId)}-${safe(recording.kind)}${extensionOf(recording.sourceUrl)}`;
+}
+
+/**
+ * Where a call's recordings live: the default tenant's directly in `RECORDINGS_DIR` (as before
+ * tenants), any other tenant's in a subdirectory named after it, so equal VAPI ids never share
+ * a file.
+ */
+export function recordingDir(root: string, callId: string): string {
+  const { tenantId } = splitTenantKey(callId);
+  return tenantId === DEFAULT_TENANT_ID ? root : join(root, tenantId);
 }
 
 function extensionOf(url: string): string {

@@ -3,7 +3,10 @@ import { DataSource, EntityManager, type QueryDeepPartialEntity } from 'typeorm'
 import { Call } from '../entities/call.entity';
 
 /** Columns the worker's merge owns (everything but the id and the two bookkeeping times). */
-export type CallColumns = Omit<Call, 'id' | 'firstSeenAt' | 'updatedAt'>;
+export type CallColumns = Omit<
+  Call,
+  'id' | 'tenantId' | 'vapiCallId' | 'firstSeenAt' | 'updatedAt'
+>;
 
 /** Rows of `calls`. Methods taking an `EntityManager` run inside the caller's transaction. */
 @Injectable()
