@@ -2,7 +2,6 @@ import { Logger, type INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Queue, UnrecoverableError } from 'bullmq';
 import {
-  Call,
   CallChangesRepository,
   CallEventsRepository,
   CallsRepository,
@@ -139,11 +138,15 @@ describe('CallEventsService batches', () => {
   }
 
   /** Every row about some calls, minus bookkeeping times (the same shape the drills compare). */
-  async function snapshot(callIds: readonly string[]): Promise<unknown> {
+  async function snapshot(callIds: readonly string[]): Promise<Record<string, unknown>> {
     const out: Record<string, unknown> = {};
     for (const id of callIds) {
       const row = await calls.findById(id);
-      const { firstSeenAt: _f, updatedAt: _u, ...call } = row ?? ({} as Call);
+      if (row === null) {
+        out[id] = null;
+        continue;
+      }
+      const { firstSeenAt: _f, updatedAt: _u, ...call } = row;
       out[id] = {
         call,
         segments: await segments.listByCall(id),
@@ -166,6 +169,7 @@ describe('CallEventsService batches', () => {
     for (const delivery of inOrder) await service.apply(delivery);
     await drainTranscriptJobs();
     const reference = await snapshot(ids);
+    expect(Object.values(reference).filter((c) => c !== null).length).toBeGreaterThan(8);
 
     for (const maxBatch of [200, 37, 5]) {
       await truncateAll(db.dataSource);
@@ -199,7 +203,11 @@ describe('CallEventsService batches', () => {
       'SELECT dedup_key FROM call_events',
     );
     expect(new Set(logged.map((r) => r.dedup_key))).toEqual(new Set(good.map((d) => d.dedupKey)));
-    expect(await calls.findById('call-poison')).toBeNull();
+    const poisonRows = await db.dataSource.query<unknown[]>(
+      `SELECT id FROM calls WHERE id LIKE '%call-poison'`,
+    );
+    expect(poisonRows).toEqual([]);
+    expect(await calls.findById(normalizeWebhook(good[0].payload).callId ?? '')).not.toBeNull();
   });
 
   it('appends the new turns of a growing conversation and leaves the stored ones untouched', async () => {
@@ -280,6 +288,7 @@ describe('CallEventsService batches', () => {
     for (const delivery of inOrder) await service.apply(delivery);
     await drainTranscriptJobs();
     const reference = await snapshot(ids);
+    expect(Object.values(reference).filter((c) => c !== null).length).toBeGreaterThan(6);
     await truncateAll(db.dataSource);
     await transcriptQueue.obliterate({ force: true });
 
