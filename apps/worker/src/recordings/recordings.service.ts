@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { extname } from 'node:path';
 import { DataSource } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '@app/config';
-import { Recording, RecordingsRepository } from '@app/database';
+import { CallChangesRepository, Recording, RecordingsRepository } from '@app/database';
 import { RecordingDownloadError, downloadRecording } from './recording-downloader';
 
 /** The downloader's contract: stream to a temp file, rename atomically, throw leaving no file. */
@@ -31,6 +31,7 @@ export class RecordingsService {
   constructor(
     private readonly dataSource: DataSource,
     private readonly recordings: RecordingsRepository,
+    private readonly changes: CallChangesRepository,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Optional() @Inject(RECORDING_DOWNLOADER) download?: DownloadRecording,
   ) {
@@ -67,7 +68,22 @@ export class RecordingsService {
         fileName: recordingFileName(recording),
         timeoutMs: this.config.recordings.downloadTimeoutMs,
       });
-      await this.recordings.markStored(recording.id, file);
+      // The feed's `recording` change commits with the row: live viewers can load the file.
+      await this.dataSource.transaction(async (m) => {
+        await this.recordings.markStored(recording.id, file, m);
+        await this.changes.append(m, [
+          {
+            callId,
+            kind: 'recording',
+            data: {
+              kind: recording.kind,
+              contentType: file.contentType,
+              byteSize: file.byteSize,
+              sha256: file.sha256,
+            },
+          },
+        ]);
+      });
       return 'stored';
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);

@@ -1,0 +1,140 @@
+import {
+  Controller,
+  Get,
+  HttpCode,
+  Logger,
+  NotFoundException,
+  Param,
+  Post,
+  Query,
+  Req,
+  Res,
+  ServiceUnavailableException,
+  UseGuards,
+  ValidationPipe,
+} from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { DataSource } from 'typeorm';
+import { Call, DEFAULT_TENANT_ID } from '@app/database';
+import {
+  ReadScope,
+  ReadScopeOf,
+  TenantScoped,
+  scopeSeesDefaultTenant,
+} from '../tenancy/read-scope';
+import { CallStreamHub, StreamFilter } from './call-stream.hub';
+import { LiveReadGuard } from './live-read.guard';
+import { ReadApiGuard } from './read-api.guard';
+import { STREAM_TICKET_COOKIE, StreamTickets } from './stream-tickets';
+import { AllCallsStreamQuery, CallStreamQuery } from './stream.query';
+
+const queryPipe = new ValidationPipe({
+  transform: true,
+  whitelist: true,
+  forbidNonWhitelisted: true,
+});
+
+/**
+ * Live streams of call changes (server-sent events): `GET /api/calls/:id/stream` and
+ * `GET /api/stream`, and `POST /api/stream/tickets`, which trades a read token for the
+ * HTTP-only cookie a browser's `EventSource` presents instead of a header.
+ */
+@Controller()
+export class CallStreamController {
+  private readonly logger = new Logger(CallStreamController.name);
+
+  constructor(
+    private readonly hub: CallStreamHub,
+    private readonly tickets: StreamTickets,
+    private readonly dataSource: DataSource,
+  ) {}
+
+  @Get('calls/:id/stream')
+  @TenantScoped()
+  @UseGuards(LiveReadGuard)
+  async callStream(
+    @Param('id') id: string,
+    @Query(queryPipe) query: CallStreamQuery,
+    @ReadScopeOf() scope: ReadScope,
+    @Req() req: FastifyRequest,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
+    this.assertReady();
+    const exists =
+      scopeSeesDefaultTenant(scope, DEFAULT_TENANT_ID) &&
+      (await this.dataSource.getRepository(Call).exists({ where: { id } }));
+    if (!exists) throw new NotFoundException(`No call with id ${id}.`);
+    await this.open(req, reply, { callId: id, visible: true }, query.lastEventId);
+  }
+
+  @Get('stream')
+  @TenantScoped()
+  @UseGuards(LiveReadGuard)
+  async allCallsStream(
+    @Query(queryPipe) query: AllCallsStreamQuery,
+    @ReadScopeOf() scope: ReadScope,
+    @Req() req: FastifyRequest,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
+    this.assertReady();
+    const filter: StreamFilter = {
+      status: query.status,
+      assistantId: query.assistantId,
+      visible: scopeSeesDefaultTenant(scope, DEFAULT_TENANT_ID),
+    };
+    await this.open(req, reply, filter, query.lastEventId);
+  }
+
+  @Post('stream/tickets')
+  @HttpCode(201)
+  @TenantScoped()
+  @UseGuards(ReadApiGuard)
+  issueTicket(
+    @ReadScopeOf() scope: ReadScope,
+    @Req() req: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    const { ticket, expiresAt } = this.tickets.issue(scope);
+    const maxAge = Math.round((expiresAt.getTime() - Date.now()) / 1000);
+    const secure = req.protocol === 'https' ? '; Secure' : '';
+    void reply.header(
+      'set-cookie',
+      `${STREAM_TICKET_COOKIE}=${ticket}; Path=/api; HttpOnly; SameSite=Strict; Max-Age=${maxAge}${secure}`,
+    );
+    return { expiresAt: expiresAt.toISOString(), expiresInSeconds: maxAge };
+  }
+
+  private assertReady(): void {
+    if (!this.hub.ready || !this.dataSource.isInitialized) {
+      throw new ServiceUnavailableException(
+        'Live streams are not available yet (database unreachable); retry later.',
+      );
+    }
+  }
+
+  private async open(
+    req: FastifyRequest,
+    reply: FastifyReply,
+    filter: StreamFilter,
+    queryLastEventId: string | undefined,
+  ): Promise<void> {
+    const header = req.headers['last-event-id'];
+    const lastEventId = (Array.isArray(header) ? header[0] : header) ?? queryLastEventId;
+    reply.hijack();
+    const res = reply.raw;
+    res.writeHead(200, {
+      ...(reply.getHeaders() as Record<string, string>),
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache, no-transform',
+      connection: 'keep-alive',
+      // Tells proxies (nginx) not to buffer the stream.
+      'x-accel-buffering': 'no',
+    });
+    try {
+      await this.hub.subscribe(res, filter, lastEventId);
+    } catch (error) {
+      this.logger.warn(`stream ${String(req.id)} failed to start: ${(error as Error).message}`);
+      res.destroy();
+    }
+  }
+}
