@@ -279,8 +279,9 @@ export class CallStreamHub
           const client = this.client;
           if (client === null || this.position === null) return;
           const { rows } = await client.query<ChangeRow>(
-            `SELECT id::text AS id, call_id, kind, data, created_at FROM call_changes
-              WHERE id > $1 ORDER BY id LIMIT ${READ_BATCH}`,
+            // Ordered by the bigint column, not the text alias ('10' < '9').
+            `SELECT c.id::text AS id, c.call_id, c.kind, c.data, c.created_at FROM call_changes c
+              WHERE c.id > $1 ORDER BY c.id LIMIT ${READ_BATCH}`,
             [String(this.position)],
           );
           if (rows.length === 0) break;
