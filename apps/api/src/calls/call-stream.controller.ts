@@ -13,6 +13,16 @@ import {
   UseGuards,
   ValidationPipe,
 } from '@nestjs/common';
+import {
+  ApiBearerAuth,
+  ApiCookieAuth,
+  ApiCreatedResponse,
+  ApiHeader,
+  ApiOperation,
+  ApiProduces,
+  ApiResponse,
+  ApiTags,
+} from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DataSource } from 'typeorm';
 import { Call, DEFAULT_TENANT_ID } from '@app/database';
@@ -26,6 +36,7 @@ import { CallStreamHub, StreamFilter } from './call-stream.hub';
 import { LiveReadGuard } from './live-read.guard';
 import { ReadApiGuard } from './read-api.guard';
 import { STREAM_TICKET_COOKIE, StreamTickets } from './stream-tickets';
+import { CallChangeEventDto, StreamTicketDto } from './call-view.dto';
 import { AllCallsStreamQuery, CallStreamQuery } from './stream.query';
 
 const queryPipe = new ValidationPipe({
@@ -39,6 +50,11 @@ const queryPipe = new ValidationPipe({
  * `GET /api/stream`, and `POST /api/stream/tickets`, which trades a read token for the
  * HTTP-only cookie a browser's `EventSource` presents instead of a header.
  */
+const STREAM_DOC =
+  'Server-sent events, one per committed change (`event:` status, transcript, summary or recording; `id:` the feed position; `data:` JSON, see CallChangeEvent). Starts with `ready` (its id is the current position). Resume with `Last-Event-ID` (or `?lastEventId=`): missed changes are replayed, or a `reset` event says to re-read the call. A comment line every STREAM_HEARTBEAT_SECONDS.';
+
+@ApiTags('live')
+@ApiBearerAuth('read-token')
 @Controller()
 export class CallStreamController {
   private readonly logger = new Logger(CallStreamController.name);
@@ -50,6 +66,12 @@ export class CallStreamController {
   ) {}
 
   @Get('calls/:id/stream')
+  @ApiOperation({ summary: 'Live changes of one call (SSE)', description: STREAM_DOC })
+  @ApiCookieAuth('stream-ticket')
+  @ApiProduces('text/event-stream')
+  @ApiHeader({ name: 'Last-Event-ID', required: false })
+  @ApiResponse({ status: 200, description: 'An event stream.', type: CallChangeEventDto })
+  @ApiResponse({ status: 404, description: 'No such call (or not visible to this token).' })
   @TenantScoped()
   @UseGuards(LiveReadGuard)
   async callStream(
@@ -68,6 +90,14 @@ export class CallStreamController {
   }
 
   @Get('stream')
+  @ApiOperation({
+    summary: 'Live changes of every call (SSE), optionally filtered',
+    description: STREAM_DOC,
+  })
+  @ApiCookieAuth('stream-ticket')
+  @ApiProduces('text/event-stream')
+  @ApiHeader({ name: 'Last-Event-ID', required: false })
+  @ApiResponse({ status: 200, description: 'An event stream.', type: CallChangeEventDto })
   @TenantScoped()
   @UseGuards(LiveReadGuard)
   async allCallsStream(
@@ -86,6 +116,12 @@ export class CallStreamController {
   }
 
   @Post('stream/tickets')
+  @ApiOperation({
+    summary: 'Trade a read token for a stream ticket',
+    description:
+      'Sets the HTTP-only cookie `vapi_stream_ticket` (Path=/api, SameSite=Strict, short-lived) that live streams and the recording file accept in place of the Authorization header, for EventSource and <audio>. Renew it with the token before it expires.',
+  })
+  @ApiCreatedResponse({ type: StreamTicketDto })
   @HttpCode(201)
   @TenantScoped()
   @UseGuards(ReadApiGuard)

@@ -15,6 +15,17 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
+import {
+  ApiBearerAuth,
+  ApiCookieAuth,
+  ApiHeader,
+  ApiNotFoundResponse,
+  ApiOperation,
+  ApiProduces,
+  ApiPropertyOptional,
+  ApiResponse,
+  ApiTags,
+} from '@nestjs/swagger';
 import { IsIn, IsOptional } from 'class-validator';
 import { DataSource } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '@app/config';
@@ -34,6 +45,7 @@ export const RECORDING_KINDS = ['mono', 'stereo', 'assistant', 'customer', 'vide
 /** Query string of `GET /api/calls/:id/recording`. */
 export class RecordingQuery {
   /** Which recording; by default the first stored of mono, stereo, assistant, customer, video. */
+  @ApiPropertyOptional({ enum: RECORDING_KINDS })
   @IsOptional()
   @IsIn(RECORDING_KINDS)
   kind?: (typeof RECORDING_KINDS)[number];
@@ -58,6 +70,9 @@ const missing = (reason: RecordingMissingReason, message: string): NotFoundExcep
  * Same authentication as the live streams: a read token, or the stream ticket cookie (`<audio>`
  * sends no `Authorization` header).
  */
+@ApiTags('calls')
+@ApiBearerAuth('read-token')
+@ApiCookieAuth('stream-ticket')
 @Controller('calls')
 export class RecordingController {
   constructor(
@@ -66,6 +81,25 @@ export class RecordingController {
   ) {}
 
   @Get(':id/recording')
+  @ApiOperation({
+    summary: "A call's stored recording",
+    description:
+      'The downloaded file with Content-Type, Content-Length, ETag (its sha256) and byte ranges (206, 416). 304 when If-None-Match names the ETag.',
+  })
+  @ApiProduces('audio/wav', 'audio/mpeg', 'application/octet-stream')
+  @ApiHeader({ name: 'Range', required: false, example: 'bytes=0-1023' })
+  @ApiHeader({ name: 'If-None-Match', required: false })
+  @ApiResponse({ status: 200, description: 'The whole file.' })
+  @ApiResponse({ status: 206, description: 'The requested byte range (Content-Range).' })
+  @ApiResponse({ status: 304, description: 'Not modified (If-None-Match matched the ETag).' })
+  @ApiResponse({
+    status: 416,
+    description: 'The range starts past the end (Content-Range: bytes */size).',
+  })
+  @ApiNotFoundResponse({
+    description:
+      'No file to serve; `reason` is no-call, no-recording, not-fetched-yet, fetch-failed or file-missing.',
+  })
   @TenantScoped()
   @UseGuards(LiveReadGuard)
   async recording(
