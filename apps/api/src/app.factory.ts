@@ -63,7 +63,15 @@ export async function createApiApp(
   }
   if (readApi.warn !== undefined) logger.warn(readApi.warn);
   app.setGlobalPrefix('api', {
-    exclude: ['health', 'health/{*path}', 'metrics', 'admin/queues', 'console', '/'],
+    exclude: [
+      'health',
+      'health/{*path}',
+      'metrics',
+      'admin/queues',
+      'console',
+      'console/{*path}',
+      '/',
+    ],
   });
   // After the prefix: the document's paths include it.
   setupOpenApi(app);
