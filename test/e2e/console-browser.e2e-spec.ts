@@ -186,7 +186,7 @@ function silentWav(): Buffer {
         undefined,
         { timeout: 30_000 },
       );
-      expect(await audio.getAttribute('src')).toContain(`/api/calls/${CALL_ID}/recording`);
+      expect(await audio.getAttribute('src')).toBe(`/api/calls/${CALL_ID}/recording?kind=mono`);
       expect(await page.evaluate(() => (globalThis as unknown as { marker?: number }).marker)).toBe(
         42,
       );

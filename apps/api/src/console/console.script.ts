@@ -104,14 +104,21 @@ export const CONSOLE_SCRIPT = String.raw`'use strict';
     });
   }
 
-  function showRecording(kind, version) {
+  var KINDS = ['mono', 'stereo', 'assistant', 'customer', 'video'];
+  var playing = null;
+
+  /** Puts a player on the page for the most wanted kind stored so far. */
+  function showRecording(kind) {
+    var rank = function (k) { var i = KINDS.indexOf(k); return i < 0 ? KINDS.length : i; };
+    if (playing !== null && rank(playing) <= rank(kind)) return;
+    playing = kind;
     var box = $('recording');
     box.textContent = '';
     var audio = document.createElement('audio');
     audio.controls = true;
     audio.preload = 'metadata';
-    audio.src = '/api/calls/' + encodeURIComponent(selected) + '/recording?kind=' +
-      encodeURIComponent(kind) + (version ? '&v=' + encodeURIComponent(version) : '');
+    // Revalidated by ETag (the file's sha256) on every load.
+    audio.src = '/api/calls/' + encodeURIComponent(selected) + '/recording?kind=' + encodeURIComponent(kind);
     box.appendChild(audio);
   }
 
@@ -121,9 +128,10 @@ export const CONSOLE_SCRIPT = String.raw`'use strict';
     $('call-duration').textContent = duration(c.durationSeconds);
     $('call-summary').textContent = c.summary || '';
     segments = c.transcript.map(function (t) { return t; });
+    playing = null;
     renderTranscript();
     var stored = c.recordings.filter(function (r) { return r.state === 'stored'; });
-    if (stored.length > 0) showRecording(stored[0].kind, stored[0].sha256);
+    if (stored.length > 0) showRecording(stored[0].kind);
     else {
       $('recording').textContent = '';
       var note = document.createElement('span');
@@ -145,7 +153,7 @@ export const CONSOLE_SCRIPT = String.raw`'use strict';
       $('call-duration').textContent = duration(d.durationSeconds);
       $('call-summary').textContent = d.summary || '';
     } else if (change.kind === 'recording') {
-      showRecording(d.kind, d.sha256);
+      showRecording(d.kind);
     }
   }
 
