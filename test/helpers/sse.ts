@@ -18,6 +18,8 @@ export class SseClient {
   status = 0;
   headers: IncomingMessage['headers'] = {};
   ended = false;
+  /** False: events are only passed to `onEvent`, not kept (long bench runs). */
+  keepEvents = true;
   /** Called with each event as it is parsed (the bench times deliveries here). */
   onEvent?: (event: SseEvent) => void;
   private req?: ClientRequest;
@@ -126,7 +128,7 @@ export class SseClient {
         isEvent = true;
       }
       if (isEvent && (event.data !== '' || event.event !== 'message')) {
-        this.events.push(event);
+        if (this.keepEvents) this.events.push(event);
         this.onEvent?.(event);
       }
     }

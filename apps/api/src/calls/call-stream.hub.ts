@@ -284,7 +284,10 @@ export class CallStreamHub
               WHERE c.id > $1 ORDER BY c.id LIMIT ${READ_BATCH}`,
             [String(this.position)],
           );
-          if (rows.length === 0) break;
+          if (rows.length === 0) {
+            await this.noticeRestart(client);
+            break;
+          }
           const changes = rows.map(toChange);
           if (this.filteredAllCalls > 0) await this.attachCallInfo(changes, 'listener');
           this.position = changes[changes.length - 1].position;
@@ -297,6 +300,24 @@ export class CallStreamHub
       this.logger.warn(`reading the change feed failed: ${(error as Error).message}`);
     } finally {
       this.draining = false;
+    }
+  }
+
+  /**
+   * A notification with nothing after our position: the feed may have been emptied and its
+   * numbering restarted (TRUNCATE … RESTART IDENTITY in tests and benches). Follow from its
+   * new end, or every later change would sit below our position, unseen.
+   */
+  private async noticeRestart(client: PgClient): Promise<void> {
+    const { rows } = await client.query<{ id: string }>(
+      'SELECT COALESCE(max(id), 0)::text AS id FROM call_changes',
+    );
+    const latest = BigInt(rows[0].id);
+    if (this.position !== null && latest < this.position) {
+      this.logger.warn(
+        `the change feed restarted at ${latest} (was at ${this.position}); following from there`,
+      );
+      this.position = latest;
     }
   }
 
