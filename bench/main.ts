@@ -29,6 +29,7 @@ export interface BenchOptions {
   streamAllCalls: number;
   streamRate: number;
   streamSeconds: number;
+  streamSource: 'webhooks' | 'feed';
 }
 
 const num = (name: string, fallback: number): number => {
@@ -62,6 +63,7 @@ export function benchOptions(): BenchOptions {
     streamAllCalls: num('BENCH_STREAM_ALL_CALLS', 100),
     streamRate: num('BENCH_STREAM_RATE', 100),
     streamSeconds: num('BENCH_STREAM_SECONDS', 30),
+    streamSource: process.env.BENCH_STREAM_SOURCE === 'feed' ? 'feed' : 'webhooks',
   };
 }
 
@@ -192,7 +194,7 @@ export function renderReport(r: BenchResults): string {
   const st = r.stream;
   if (st) {
     lines.push(
-      `| Live streams: ${fmt(st.subscribers)} SSE subscribers (${fmt(st.perCall)} on single calls over ${fmt(st.calls)} calls, ${fmt(st.allCalls)} on all calls) while ${fmt(st.rate)} webhooks/s are offered for ${st.seconds} s: feed row → delivered p50 / p99 (ms) | ${ms(st.latencyP50)} / ${ms(st.latencyP99)} (max ${ms(st.latencyMax)}, ${fmt(st.deliveries)} deliveries) | | | p99 ≤ 1,000 | ${mark(st.latencyP99 <= 1000)} |`,
+      `| Live streams: ${fmt(st.subscribers)} SSE subscribers (${fmt(st.perCall)} on single calls over ${fmt(st.calls)} calls, ${fmt(st.allCalls)} on all calls) while ${fmt(st.rate)} ${st.source === 'feed' ? 'changes/s are committed straight to the feed' : 'webhooks/s are offered'} for ${st.seconds} s: feed row → delivered p50 / p99 (ms) | ${ms(st.latencyP50)} / ${ms(st.latencyP99)} (max ${ms(st.latencyMax)}, ${fmt(st.deliveries)} deliveries) | | | p99 ≤ 1,000 | ${mark(st.latencyP99 <= 1000)} |`,
       `| … api RSS without → with subscribers; per 1,000 subscribers (MB) | ${fmt(st.apiRssBeforeMb)} → ${fmt(st.apiRssWithMb)}; ${fmt(st.apiRssPer1000Mb, 1)} | | | | |`,
       `| … streams ended early, refused; webhooks not 200 | ${fmt(st.ended)}, ${fmt(st.refused)}; ${fmt(st.webhooksNon200)} | | | 0 | ${mark(st.ended === 0 && st.refused === 0 && st.webhooksNon200 === 0)} |`,
     );
@@ -299,6 +301,7 @@ export async function main(): Promise<number> {
     }
     if (options.phases.has('stream')) {
       results.stream = await benchStream(stack, {
+        source: options.streamSource,
         subscribers: options.streamSubscribers,
         allCalls: options.streamAllCalls,
         rate: options.streamRate,

@@ -1,3 +1,4 @@
+import { CallChangesRepository } from '../libs/database/src/repositories/call-changes.repository';
 import { openLoop, quantile } from '../test/helpers/load';
 import { procStats, sleep } from '../test/helpers/processes';
 import { SseClient } from '../test/helpers/sse';
@@ -7,6 +8,8 @@ import { log } from './stats';
 
 /** What the `stream` phase measured. */
 export interface StreamResult {
+  /** What was offered: webhooks through api and worker, or changes written to the feed directly. */
+  source: 'webhooks' | 'feed';
   subscribers: number;
   perCall: number;
   allCalls: number;
@@ -40,6 +43,7 @@ const mb = (bytes: number): number => Math.round((bytes / 1024 ** 2) * 10) / 10;
 export async function benchStream(
   stack: BenchStack,
   options: {
+    source: 'webhooks' | 'feed';
     subscribers: number;
     allCalls: number;
     rate: number;
@@ -111,31 +115,21 @@ export async function benchStream(
     `stream: api RSS ${mb(before)} MB → ${mb(withSubscribers)} MB with ${clients.length} subscribers`,
   );
 
-  const events = eventStream({
-    first,
-    openCalls: options.openCalls,
-    storageOrigin: stack.storage.origin,
-  });
-  const client = stack.client('product', 256);
   measuring = true;
   windowStart = Date.now();
-  const load = await openLoop({
-    client,
-    rate: options.rate,
-    durationMs: options.seconds * 1000,
-    next: () => (events.next().value as WorkloadEvent).body,
-    hmacSecret: stack.hmacSecret,
-    maxInFlight: 2000,
-  });
-  client.close();
+  const statuses =
+    options.source === 'webhooks'
+      ? await offerWebhooks(stack, first, options)
+      : await offerFeedChanges(stack, ids, options);
   // Let the last changes reach everyone.
   await sleep(3000);
   measuring = false;
   const ended = clients.filter((c) => c.ended).length;
   for (const c of clients) c.close();
   const sorted = latencies.sort((a, b) => a - b);
-  const non200 = [...load.statuses].filter(([s]) => s !== 200).reduce((n, [, k]) => n + k, 0);
+  const non200 = [...statuses].filter(([s]) => s !== 200).reduce((n, [, k]) => n + k, 0);
   const result: StreamResult = {
+    source: options.source,
     subscribers: clients.length,
     perCall,
     allCalls: options.allCalls,
@@ -155,8 +149,56 @@ export async function benchStream(
     webhooksNon200: non200,
   };
   log(
-    `stream: ${result.deliveries} deliveries, p50 ${result.latencyP50} ms, p99 ${result.latencyP99} ms, ` +
+    `stream (${options.source}): ${result.deliveries} deliveries, p50 ${result.latencyP50} ms, p99 ${result.latencyP99} ms, ` +
       `max ${result.latencyMax} ms; ${ended} streams ended early, ${refused} refused`,
   );
   return result;
+}
+
+/** The workload's webhooks at `rate`/s, signed, through the real api and worker. */
+async function offerWebhooks(
+  stack: BenchStack,
+  first: number,
+  options: { rate: number; seconds: number; openCalls: number },
+): Promise<Map<number, number>> {
+  const events = eventStream({
+    first,
+    openCalls: options.openCalls,
+    storageOrigin: stack.storage.origin,
+  });
+  const client = stack.client('product', 256);
+  const load = await openLoop({
+    client,
+    rate: options.rate,
+    durationMs: options.seconds * 1000,
+    next: () => (events.next().value as WorkloadEvent).body,
+    hmacSecret: stack.hmacSecret,
+    maxInFlight: 2000,
+  });
+  client.close();
+  return load.statuses;
+}
+
+/**
+ * Changes committed straight into the feed at `rate`/s, one transaction each, the way the
+ * worker writes them: isolates the fan-out (NOTIFY, read, write to subscribers) from the
+ * pipeline before it. Each row's time is its transaction's, a millisecond before its commit.
+ */
+async function offerFeedChanges(
+  stack: BenchStack,
+  ids: readonly string[],
+  options: { rate: number; seconds: number },
+): Promise<Map<number, number>> {
+  const feed = new CallChangesRepository(stack.db);
+  const total = options.rate * options.seconds;
+  const start = Date.now();
+  for (let n = 0; n < total; n += 1) {
+    const wait = start + (n * 1000) / options.rate - Date.now();
+    if (wait > 0) await sleep(wait);
+    const callId = ids[n % ids.length];
+    await stack.db.transaction((m) =>
+      feed.append(m, [{ callId, kind: 'status', data: { status: 'in-progress', n } }]),
+    );
+  }
+  return new Map([[200, total]]);
 }
