@@ -18,7 +18,7 @@ export interface StreamResult {
   seconds: number;
   /** Changes delivered to subscribers during the measured window. */
   deliveries: number;
-  /** Feed row written (its transaction's `now()`) → event parsed by the subscriber, ms. */
+  /** Feed row written (`clock_timestamp()` at insert, just before commit) → event parsed, ms. */
   latencyP50: number;
   latencyP99: number;
   latencyMax: number;
@@ -37,8 +37,8 @@ const mb = (bytes: number): number => Math.round((bytes / 1024 ** 2) * 10) / 10;
  * Live streams under load: `subscribers` SSE clients (most on single calls of the workload,
  * the rest on the all-calls stream, a fifth of those filtered by status) while the workload's
  * webhooks are offered at `rate`/s through the real api and worker. Each delivered change is
- * timed from its feed row's creation (the writing transaction's `now()`, a little before its
- * commit: the figure slightly overstates commit → delivered) to its arrival.
+ * timed from its feed row's insertion (the writing transaction's last statement, moments before
+ * its commit) to its arrival at the subscriber.
  */
 export async function benchStream(
   stack: BenchStack,
@@ -182,7 +182,7 @@ async function offerWebhooks(
 /**
  * Changes committed straight into the feed at `rate`/s, one transaction each, the way the
  * worker writes them: isolates the fan-out (NOTIFY, read, write to subscribers) from the
- * pipeline before it. Each row's time is its transaction's, a millisecond before its commit.
+ * pipeline before it.
  */
 async function offerFeedChanges(
   stack: BenchStack,

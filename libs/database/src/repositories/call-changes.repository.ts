@@ -37,8 +37,10 @@ export class CallChangesRepository {
     for (let i = 0; i < changes.length; i += INSERT_CHUNK) {
       const chunk = changes.slice(i, i + INSERT_CHUNK);
       await m.query(
-        `INSERT INTO call_changes (call_id, kind, data)
-         SELECT * FROM unnest($1::text[], $2::text[], $3::jsonb[])`,
+        // clock_timestamp(), not now() (the transaction's start): with the feed lock held as
+        // the last statement, this is within moments of the commit that publishes the row.
+        `INSERT INTO call_changes (call_id, kind, data, created_at)
+         SELECT c, k, d, clock_timestamp() FROM unnest($1::text[], $2::text[], $3::jsonb[]) AS u(c, k, d)`,
         [
           chunk.map((c) => c.callId),
           chunk.map((c) => c.kind),
