@@ -8,6 +8,7 @@ import { IntakeResult, benchIntake } from './intake';
 import { PersistenceResult, benchPersistence } from './persistence';
 import { EndToEndResult, SoakResult, benchEndToEnd, benchSoak } from './processing';
 import { BenchStack, REDIS_URL } from './stack';
+import { StreamResult, benchStream } from './stream';
 import { CpuSplit, fmt, fmtCpu, fmtSpread, log } from './stats';
 
 /** Every knob of a bench run, from the environment (see README.md). */
@@ -24,6 +25,11 @@ export interface BenchOptions {
   /** Undefined: the e2e rate, or 80 % of what the e2e runs persisted if they fell behind. */
   soakRate: number | undefined;
   soakSeconds: number;
+  streamSubscribers: number;
+  streamAllCalls: number;
+  streamRate: number;
+  streamSeconds: number;
+  streamSource: 'webhooks' | 'feed';
 }
 
 const num = (name: string, fallback: number): number => {
@@ -39,7 +45,9 @@ export function benchOptions(): BenchOptions {
   const e2eRate = num('BENCH_E2E_RATE', 1000);
   return {
     phases: new Set(
-      (process.env.BENCH_PHASES ?? 'intake,persistence,e2e,soak').split(',').map((s) => s.trim()),
+      (process.env.BENCH_PHASES ?? 'intake,persistence,e2e,soak,stream')
+        .split(',')
+        .map((s) => s.trim()),
     ),
     repeats: num('BENCH_REPEATS', 3),
     intakeSeconds: num('BENCH_INTAKE_SECONDS', 10),
@@ -51,6 +59,11 @@ export function benchOptions(): BenchOptions {
     openCalls: num('BENCH_OPEN_CALLS', 500),
     soakRate: process.env.BENCH_SOAK_RATE ? num('BENCH_SOAK_RATE', e2eRate) : undefined,
     soakSeconds: num('BENCH_SOAK_SECONDS', 120),
+    streamSubscribers: num('BENCH_STREAM_SUBSCRIBERS', 1000),
+    streamAllCalls: num('BENCH_STREAM_ALL_CALLS', 100),
+    streamRate: num('BENCH_STREAM_RATE', 100),
+    streamSeconds: num('BENCH_STREAM_SECONDS', 30),
+    streamSource: process.env.BENCH_STREAM_SOURCE === 'feed' ? 'feed' : 'webhooks',
   };
 }
 
@@ -100,6 +113,7 @@ export interface BenchResults {
   persistence?: PersistenceResult;
   endToEnd?: EndToEndResult;
   soak?: SoakResult;
+  stream?: StreamResult;
 }
 
 /** The CPU split of the median run by `key`. */
@@ -175,6 +189,14 @@ export function renderReport(r: BenchResults): string {
     }
     lines.push(
       `| … soak ack p99 (ms), non-200, backlog at end | ${ms(s.ackP99)}, ${fmt(s.non200)}, ${fmt(s.backlogAtEnd)} | | | | |`,
+    );
+  }
+  const st = r.stream;
+  if (st) {
+    lines.push(
+      `| Live streams: ${fmt(st.subscribers)} SSE subscribers (${fmt(st.perCall)} on single calls over ${fmt(st.calls)} calls, ${fmt(st.allCalls)} on all calls) while ${fmt(st.rate)} ${st.source === 'feed' ? 'changes/s are committed straight to the feed' : 'webhooks/s are offered'} for ${st.seconds} s: feed row → delivered p50 / p99 (ms) | ${ms(st.latencyP50)} / ${ms(st.latencyP99)} (max ${ms(st.latencyMax)}, ${fmt(st.deliveries)} deliveries) | | | p99 ≤ 1,000 | ${mark(st.latencyP99 <= 1000)} |`,
+      `| … api RSS without → with subscribers; per 1,000 subscribers (MB) | ${fmt(st.apiRssBeforeMb)} → ${fmt(st.apiRssWithMb)}; ${fmt(st.apiRssPer1000Mb, 1)} | | | | |`,
+      `| … streams ended early, refused; webhooks not 200 | ${fmt(st.ended)}, ${fmt(st.refused)}; ${fmt(st.webhooksNon200)} | | | 0 | ${mark(st.ended === 0 && st.refused === 0 && st.webhooksNon200 === 0)} |`,
     );
   }
   const disturbed = Math.max(0, ...allCpuSplits(r).map((split) => split.other ?? 0));
@@ -275,6 +297,16 @@ export async function main(): Promise<number> {
         seconds: options.soakSeconds,
         openCalls: options.openCalls,
         sampleSeconds: 5,
+      });
+    }
+    if (options.phases.has('stream')) {
+      results.stream = await benchStream(stack, {
+        source: options.streamSource,
+        subscribers: options.streamSubscribers,
+        allCalls: options.streamAllCalls,
+        rate: options.streamRate,
+        seconds: options.streamSeconds,
+        openCalls: 50,
       });
     }
   } finally {

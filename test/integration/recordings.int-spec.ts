@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Logger } from '@nestjs/common';
-import { CallsRepository, RecordingsRepository } from '@app/database';
+import { CallChangesRepository, CallsRepository, RecordingsRepository } from '@app/database';
 import { RecordingsService } from '../../apps/worker/src/recordings/recordings.service';
 import { testConfig } from '../helpers/config';
 import { createTestDatabase, type TestDatabase } from '../helpers/database';
@@ -46,7 +46,12 @@ describe(RecordingsService.name, () => {
 
     db = await createTestDatabase(testConfig({ RECORDINGS_DIR: dir }));
     recordings = new RecordingsRepository(db.dataSource);
-    service = new RecordingsService(db.dataSource, recordings, db.config);
+    service = new RecordingsService(
+      db.dataSource,
+      recordings,
+      new CallChangesRepository(db.dataSource),
+      db.config,
+    );
     const calls = new CallsRepository(db.dataSource);
     await db.dataSource.transaction(async (m) => {
       for (const id of ['call-flaky', 'call-broken', 'call-ok', 'call-gone']) {
@@ -83,6 +88,21 @@ describe(RecordingsService.name, () => {
     expect(row?.downloadedAt).toBeInstanceOf(Date);
     expect(row?.storagePath).toBe(join(dir, 'call-flaky-mono.wav'));
     expect(readFileSync(row!.storagePath!)).toEqual(AUDIO);
+    // One `recording` change, written with the stored row (not for the failed attempts).
+    const changes = await new CallChangesRepository(db.dataSource).listAfter('0', 10, {
+      callId: 'call-flaky',
+    });
+    expect(changes.map((c) => [c.kind, c.data])).toEqual([
+      [
+        'recording',
+        {
+          kind: 'mono',
+          contentType: 'audio/wav',
+          byteSize: AUDIO.length,
+          sha256: createHash('sha256').update(AUDIO).digest('hex'),
+        },
+      ],
+    ]);
   });
 
   it('does nothing for a recording already stored', async () => {

@@ -5,6 +5,7 @@ import { DatabaseModule } from '@app/database';
 import { LoggingOptions, loggerModule } from '@app/observability';
 import { AdminModule } from './admin/admin.module';
 import { CallsModule } from './calls/calls.module';
+import { ConsoleModule } from './console/console.module';
 import { AllExceptionsFilter } from './common/all-exceptions.filter';
 import { ShutdownDrainService } from './common/shutdown-drain.service';
 import { HealthModule } from './health/health.module';
@@ -26,6 +27,7 @@ export class ApiModule {
         TenancyModule,
         VapiWebhookModule,
         CallsModule,
+        ConsoleModule,
         HealthModule,
         MetricsModule,
         QueueBoardModule.forRoot(config),

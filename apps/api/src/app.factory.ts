@@ -5,6 +5,7 @@ import { Logger as JsonLogger } from 'nestjs-pino';
 import { AppConfig, hasWebhookAuth } from '@app/config';
 import { LoggingOptions, echoRequestId, requestIdOf } from '@app/observability';
 import { ApiModule } from './api.module';
+import { setupOpenApi } from './openapi/openapi';
 import { checkReadApiProtection } from './tenancy/read-api-protection';
 
 /**
@@ -61,7 +62,19 @@ export async function createApiApp(
     logger.warn('No webhook secret is configured: every request to /api/webhook/vapi is accepted.');
   }
   if (readApi.warn !== undefined) logger.warn(readApi.warn);
-  app.setGlobalPrefix('api', { exclude: ['health', 'health/{*path}', 'metrics', 'admin/queues'] });
+  app.setGlobalPrefix('api', {
+    exclude: [
+      'health',
+      'health/{*path}',
+      'metrics',
+      'admin/queues',
+      'console',
+      'console/{*path}',
+      '/',
+    ],
+  });
+  // After the prefix: the document's paths include it.
+  setupOpenApi(app);
   app.enableShutdownHooks();
   return app;
 }

@@ -63,6 +63,13 @@ export interface AppConfig {
     /** How long an api process caches tenants, credentials and read tokens. */
     authCacheSeconds: number;
   };
+  /** Live streams of call changes (SSE) and the tickets browsers open them with. */
+  stream: {
+    heartbeatMs: number;
+    resumeLimit: number;
+    maxBufferedBytes: number;
+    ticketTtlMs: number;
+  };
   admin?: { username: string; password: string };
   log: { level: string; pretty: boolean };
 }
@@ -175,6 +182,12 @@ export function loadConfig(raw: Record<string, string | undefined> = process.env
     tenancy: {
       secretsKeys: list(env.SECRETS_KEY).map(parseSecretsKey),
       authCacheSeconds: env.AUTH_CACHE_SECONDS,
+    },
+    stream: {
+      heartbeatMs: env.STREAM_HEARTBEAT_SECONDS * 1000,
+      resumeLimit: env.STREAM_RESUME_LIMIT,
+      maxBufferedBytes: env.STREAM_MAX_BUFFERED_BYTES,
+      ticketTtlMs: env.STREAM_TICKET_SECONDS * 1000,
     },
     admin,
     log: { level: env.LOG_LEVEL, pretty: env.LOG_PRETTY ?? env.NODE_ENV === 'development' },

@@ -239,6 +239,29 @@ export class EnvironmentVariables {
   @Max(300)
   AUTH_CACHE_SECONDS: number = 10;
 
+  /** Live streams (SSE): seconds between heartbeat comments on every open stream. */
+  @IsInt()
+  @Min(1)
+  @Max(300)
+  STREAM_HEARTBEAT_SECONDS: number = 15;
+
+  /** Most changes a stream replays on resume (`Last-Event-ID`); further behind gets a `reset`. */
+  @IsInt()
+  @Min(1)
+  @Max(100_000)
+  STREAM_RESUME_LIMIT: number = 1000;
+
+  /** A stream whose unsent output exceeds this many bytes is closed (a slow client). */
+  @IsInt()
+  @Min(4096)
+  STREAM_MAX_BUFFERED_BYTES: number = 1024 * 1024;
+
+  /** Lifetime of a stream ticket (the HTTP-only cookie a browser's EventSource presents). */
+  @IsInt()
+  @Min(1)
+  @Max(3600)
+  STREAM_TICKET_SECONDS: number = 60;
+
   @IsOptional()
   @IsString()
   ADMIN_USERNAME?: string;

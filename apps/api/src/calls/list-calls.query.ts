@@ -1,17 +1,21 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsIn, IsISO8601, IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
 import { CALL_STATUSES } from '@app/vapi';
 
 /** Query string of `GET /api/calls`. Unknown parameters are rejected with 400. */
 export class ListCallsQuery {
+  @ApiPropertyOptional({ enum: CALL_STATUSES })
   @IsOptional()
   @IsIn(CALL_STATUSES)
   status?: string;
 
+  @ApiPropertyOptional({ example: 'completed' })
   @IsOptional()
   @IsString()
   outcome?: string;
 
+  @ApiPropertyOptional()
   @IsOptional()
   @IsString()
   assistantId?: string;
@@ -22,15 +26,18 @@ export class ListCallsQuery {
   tenant?: string;
 
   /** Calls created at or after this instant (ISO 8601). */
+  @ApiPropertyOptional({ format: 'date-time', description: 'Created at or after.' })
   @IsOptional()
   @IsISO8601()
   from?: string;
 
   /** Calls created before this instant (ISO 8601). */
+  @ApiPropertyOptional({ format: 'date-time', description: 'Created before.' })
   @IsOptional()
   @IsISO8601()
   to?: string;
 
+  @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 20 })
   @IsOptional()
   @Type(() => Number)
   @IsInt()
@@ -38,6 +45,7 @@ export class ListCallsQuery {
   @Max(100)
   limit: number = 20;
 
+  @ApiPropertyOptional({ minimum: 0, default: 0 })
   @IsOptional()
   @Type(() => Number)
   @IsInt()

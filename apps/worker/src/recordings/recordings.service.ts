@@ -3,6 +3,7 @@ import { extname, join } from 'node:path';
 import { DataSource } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '@app/config';
 import {
+  CallChangesRepository,
   DEFAULT_TENANT_ID,
   Recording,
   RecordingsRepository,
@@ -37,6 +38,7 @@ export class RecordingsService {
   constructor(
     private readonly dataSource: DataSource,
     private readonly recordings: RecordingsRepository,
+    private readonly changes: CallChangesRepository,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Optional() @Inject(RECORDING_DOWNLOADER) download?: DownloadRecording,
   ) {
@@ -73,7 +75,22 @@ export class RecordingsService {
         fileName: recordingFileName(recording),
         timeoutMs: this.config.recordings.downloadTimeoutMs,
       });
-      await this.recordings.markStored(recording.id, file);
+      // The feed's `recording` change commits with the row: live viewers can load the file.
+      await this.dataSource.transaction(async (m) => {
+        await this.recordings.markStored(recording.id, file, m);
+        await this.changes.append(m, [
+          {
+            callId,
+            kind: 'recording',
+            data: {
+              kind: recording.kind,
+              contentType: file.contentType,
+              byteSize: file.byteSize,
+              sha256: file.sha256,
+            },
+          },
+        ]);
+      });
       return 'stored';
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);

@@ -37,8 +37,10 @@ export class CallChangesRepository {
     for (let i = 0; i < changes.length; i += INSERT_CHUNK) {
       const chunk = changes.slice(i, i + INSERT_CHUNK);
       await m.query(
-        `INSERT INTO call_changes (call_id, kind, data)
-         SELECT * FROM unnest($1::text[], $2::text[], $3::jsonb[])`,
+        // clock_timestamp(), not now() (the transaction's start): with the feed lock held as
+        // the last statement, this is within moments of the commit that publishes the row.
+        `INSERT INTO call_changes (call_id, kind, data, created_at)
+         SELECT c, k, d, clock_timestamp() FROM unnest($1::text[], $2::text[], $3::jsonb[]) AS u(c, k, d)`,
         [
           chunk.map((c) => c.callId),
           chunk.map((c) => c.kind),
@@ -52,7 +54,7 @@ export class CallChangesRepository {
   listAfter(
     position: string,
     limit: number,
-    callId?: string,
+    only: { callId?: string; tenantId?: string } = {},
     m: EntityManager = this.dataSource.manager,
   ): Promise<CallChange[]> {
     const query = m
@@ -61,7 +63,10 @@ export class CallChangesRepository {
       .where('c.id > :position', { position })
       .orderBy('c.id', 'ASC')
       .limit(limit);
-    if (callId !== undefined) query.andWhere('c.callId = :callId', { callId });
+    if (only.callId !== undefined) query.andWhere('c.callId = :callId', { callId: only.callId });
+    if (only.tenantId !== undefined) {
+      query.andWhere('c.tenantId = :tenantId', { tenantId: only.tenantId });
+    }
     return query.getMany();
   }
 
