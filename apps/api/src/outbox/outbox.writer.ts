@@ -63,10 +63,12 @@ export class OutboxWriter {
   }
 
   private noteDestination(destination: Destination, failures: string[]): void {
-    if (destination === 'outbox' && !this.divertingToOutbox) {
+    // Only a failed enqueue starts a diversion: requests sent to the outbox first while the
+    // queue is presumed down tell nothing new.
+    if (destination === 'outbox' && failures.length > 0 && !this.divertingToOutbox) {
       this.divertingToOutbox = true;
       this.logger.warn(
-        `the queue cannot take events (${failures.join('; ') || 'failed recently'}): accepting them into the Postgres outbox until it can`,
+        `the queue cannot take events (${failures.join('; ')}): accepting them into the Postgres outbox until it can`,
       );
     } else if (destination === 'queue' && this.divertingToOutbox) {
       this.divertingToOutbox = false;
