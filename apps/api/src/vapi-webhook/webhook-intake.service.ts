@@ -1,7 +1,10 @@
 import { Injectable, Logger, ServiceUnavailableException } from '@nestjs/common';
+import { inRequestScope } from '@app/observability';
 import { callEventJob } from '@app/queue';
-import type { CallEvent } from '@app/vapi';
-import { OutboxWriter } from '../outbox/outbox.writer';
+import { redactInPlace, type WebhookIdentity } from '@app/vapi';
+import { CallEventJob, OutboxWriter } from '../outbox/outbox.writer';
+
+export type { CallEventJob } from '../outbox/outbox.writer';
 
 /**
  * Puts accepted events on the call-events queue (or, while it cannot take them, in the outbox).
@@ -14,9 +17,20 @@ export class WebhookIntakeService {
 
   constructor(private readonly durable: OutboxWriter) {}
 
-  /** Resolves once the queue or the outbox confirmed the job; 503 when neither did in time. */
-  async enqueue(event: CallEvent, payload: unknown, receivedAt: Date): Promise<void> {
-    const job = callEventJob(payload, event.dedupKey, receivedAt);
+  /**
+   * Records an accepted body: redacts it (in place: the caller hands it over) and enqueues it as
+   * the job's payload, serialised once by BullMQ. Resolves once durable.
+   */
+  async accept(identity: WebhookIdentity, body: unknown, receivedAt: Date): Promise<void> {
+    await this.enqueue(callEventJob(redactInPlace(body), identity.dedupKey, receivedAt));
+  }
+
+  /**
+   * The one place a job leaves the api: resolves once the queue (within
+   * WEBHOOK_ENQUEUE_TIMEOUT_MS) or else the outbox (within WEBHOOK_OUTBOX_TIMEOUT_MS) confirmed
+   * it; 503 when neither did.
+   */
+  async enqueue(job: CallEventJob): Promise<void> {
     try {
       await this.durable.enqueue(job);
     } catch (error) {
@@ -27,11 +41,13 @@ export class WebhookIntakeService {
   }
 
   /** A request/response message was answered but could not be recorded. */
-  reportLostRecord(event: CallEvent, error: unknown): void {
-    this.logger.error(
-      `answered ${event.kind} for call ${event.callId ?? '-'} but could not record it: ${
-        error instanceof Error ? error.message : String(error)
-      }`,
+  reportLostRecord(identity: WebhookIdentity, error: unknown, requestId: string): void {
+    inRequestScope(requestId, () =>
+      this.logger.error(
+        `answered ${identity.kind} for call ${identity.callId ?? '-'} but could not record it: ${
+          error instanceof Error ? error.message : String(error)
+        }`,
+      ),
     );
   }
 }
