@@ -71,7 +71,7 @@ export class Drill {
     readonly redisProxy: TcpProxy | undefined,
     readonly postgresProxy: TcpProxy | undefined,
   ) {
-    this.prefix = `drill_${suffix}`;
+    this.prefix = `{drill_${suffix}}`;
     this.databaseUrl = `${POSTGRES_URL}/vapi_hooks_drill_${suffix}`;
     this.logDir = join(tmpdir(), 'vapi-hooks-drills', `${options.name}-${suffix}`);
     this.client = new HttpClient(`http://127.0.0.1:${apiPort}`, 64);

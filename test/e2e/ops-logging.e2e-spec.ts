@@ -47,6 +47,8 @@ describe('structured logs of the api', () => {
       },
       { destination: { write: (line: string) => void raw.push(line) } },
     );
+    // ...and the outbox unusable too, so intake fails (503) rather than keeping events there.
+    await h.db.dataSource.query('DROP TABLE outbox');
   });
   afterAll(async () => stopOpsApi(h));
 

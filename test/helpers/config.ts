@@ -18,7 +18,8 @@ export function testConfig(overrides: Record<string, string | undefined> = {}): 
     NODE_ENV: 'test',
     LOG_LEVEL: 'silent',
     REDIS_URL: TEST_REDIS_URL,
-    QUEUE_PREFIX: `test_${suffix}`,
+    // Hash-tagged like the default, so suites isolate the same way on a Redis Cluster.
+    QUEUE_PREFIX: `{test_${suffix}}`,
     DATABASE_URL: `${TEST_POSTGRES_URL}/vapi_hooks_test_${suffix}`,
     WORKER_HEALTH_PORT: '0',
     ...overrides,

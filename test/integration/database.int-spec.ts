@@ -23,6 +23,7 @@ describe('database schema', () => {
       'call_events',
       'calls',
       'migrations',
+      'outbox',
       'read_tokens',
       'recordings',
       'tenants',

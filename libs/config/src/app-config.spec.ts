@@ -6,7 +6,7 @@ describe(loadConfig.name, () => {
     expect(config.http.port).toBe(8000);
     expect(config.database.url).toBe('postgres://postgres@127.0.0.1:5432/vapi_hooks');
     expect(config.redis.url).toBe('redis://127.0.0.1:6379');
-    expect(config.redis.prefix).toBe('vapi-hooks');
+    expect(config.redis.prefix).toBe('{vapi-hooks}');
     expect(config.redis.enqueueTimeoutMs).toBe(2000);
     expect(config.auth.hmac).toMatchObject({
       algorithm: 'sha256',

@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { readFileSync } from 'node:fs';
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
 import { EnvironmentVariables } from './env.schema';
@@ -23,12 +24,52 @@ export interface WebhookAuthConfig {
   hmac: HmacAuthConfig;
 }
 
+/** One `host:port` of a Redis Sentinel or Cluster node. */
+export interface RedisNode {
+  host: string;
+  port: number;
+}
+
+/**
+ * Where Redis is: one server (`REDIS_URL`), a master found through Sentinel, or a Cluster. The
+ * URL's scheme (TLS), user, password (and, outside a cluster, database) apply to all three.
+ */
+export type RedisTopology =
+  | { kind: 'standalone' }
+  | { kind: 'sentinel'; sentinels: RedisNode[]; name: string; sentinelPassword?: string }
+  | { kind: 'cluster'; nodes: RedisNode[] };
+
+/** TLS settings for `rediss://`. */
+export interface RedisTlsConfig {
+  /** PEM of the CA to trust instead of the system's (`REDIS_TLS_CA_FILE`). */
+  ca?: Buffer;
+  /** False skips certificate verification (`REDIS_TLS_INSECURE`). */
+  rejectUnauthorized: boolean;
+}
+
+/** What intake does when the queue cannot take an event: the Postgres outbox. */
+export interface OutboxConfig {
+  /** Bound on writing one event to the outbox (after the queue failed). */
+  writeTimeoutMs: number;
+  /** How often this process's relay looks for rows; 0: no relay in this process. */
+  relayIntervalMs: number;
+  relayBatchSize: number;
+}
+
 /** Typed, validated configuration shared by every app. Built once at boot by `loadConfig`. */
 export interface AppConfig {
   env: EnvironmentVariables['NODE_ENV'];
   http: { port: number; host: string; bodyLimitBytes: number; shutdownDrainMs: number };
   database: { url: string; poolSize: number };
-  redis: { url: string; prefix: string; enqueueTimeoutMs: number };
+  redis: {
+    url: string;
+    prefix: string;
+    enqueueTimeoutMs: number;
+    topology: RedisTopology;
+    /** Set when `REDIS_URL` is `rediss://`. */
+    tls?: RedisTlsConfig;
+  };
+  outbox: OutboxConfig;
   auth: WebhookAuthConfig;
   vapi: {
     defaultAssistantId?: string;
@@ -123,6 +164,13 @@ export function loadConfig(raw: Record<string, string | undefined> = process.env
       url: env.REDIS_URL,
       prefix: env.QUEUE_PREFIX,
       enqueueTimeoutMs: env.WEBHOOK_ENQUEUE_TIMEOUT_MS,
+      topology: redisTopology(env),
+      tls: redisTls(env),
+    },
+    outbox: {
+      writeTimeoutMs: env.WEBHOOK_OUTBOX_TIMEOUT_MS,
+      relayIntervalMs: env.OUTBOX_RELAY_INTERVAL_MS,
+      relayBatchSize: env.OUTBOX_RELAY_BATCH_SIZE,
     },
     auth: {
       legacySecrets: list(env.VAPI_WEBHOOK_SECRET),
@@ -192,6 +240,60 @@ export function loadConfig(raw: Record<string, string | undefined> = process.env
     admin,
     log: { level: env.LOG_LEVEL, pretty: env.LOG_PRETTY ?? env.NODE_ENV === 'development' },
   };
+}
+
+/** `host:port,host:port` (already checked by the schema) as nodes. */
+function redisNodes(value: string): RedisNode[] {
+  return list(value).map((entry) => {
+    const at = entry.lastIndexOf(':');
+    return {
+      host: entry.slice(0, at).replace(/^\[(.*)\]$/, '$1'),
+      port: Number(entry.slice(at + 1)),
+    };
+  });
+}
+
+function redisTopology(env: EnvironmentVariables): RedisTopology {
+  if (env.REDIS_SENTINELS !== undefined && env.REDIS_CLUSTER_NODES !== undefined) {
+    throw new ConfigError(
+      'Invalid environment:\n  REDIS_SENTINELS and REDIS_CLUSTER_NODES are both set: a Redis deployment is either Sentinel or Cluster; unset one',
+    );
+  }
+  if (env.REDIS_CLUSTER_NODES !== undefined) {
+    return { kind: 'cluster', nodes: redisNodes(env.REDIS_CLUSTER_NODES) };
+  }
+  if (env.REDIS_SENTINELS !== undefined) {
+    return {
+      kind: 'sentinel',
+      sentinels: redisNodes(env.REDIS_SENTINELS),
+      name: env.REDIS_SENTINEL_NAME,
+      sentinelPassword: env.REDIS_SENTINEL_PASSWORD,
+    };
+  }
+  return { kind: 'standalone' };
+}
+
+/** TLS options of a `rediss://` URL; the CA file is read now so a bad path fails the boot. */
+function redisTls(env: EnvironmentVariables): RedisTlsConfig | undefined {
+  if (!env.REDIS_URL.toLowerCase().startsWith('rediss://')) {
+    if (env.REDIS_TLS_CA_FILE !== undefined) {
+      throw new ConfigError(
+        'Invalid environment:\n  REDIS_TLS_CA_FILE is set but REDIS_URL is not rediss://: use rediss:// to connect with TLS',
+      );
+    }
+    return undefined;
+  }
+  let ca: Buffer | undefined;
+  if (env.REDIS_TLS_CA_FILE !== undefined) {
+    try {
+      ca = readFileSync(env.REDIS_TLS_CA_FILE);
+    } catch (error) {
+      throw new ConfigError(
+        `Invalid environment:\n  REDIS_TLS_CA_FILE=${JSON.stringify(env.REDIS_TLS_CA_FILE)}: cannot read it (${error instanceof Error ? error.message : String(error)})`,
+      );
+    }
+  }
+  return { ca, rejectUnauthorized: !env.REDIS_TLS_INSECURE };
 }
 
 /**

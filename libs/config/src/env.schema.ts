@@ -21,6 +21,10 @@ const toBool = ({ obj, key }: { obj: Record<string, unknown>; key: string }): un
   return value;
 };
 
+/** `host:port` pairs, comma-separated (IPv6 hosts in brackets). */
+const HOST_PORT_LIST =
+  /^\s*(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.-]+):\d{1,5}\s*(,\s*(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.-]+):\d{1,5}\s*)*$/;
+
 /**
  * Every environment variable the apps read, with its default. README.md lists the same set;
  * keep them in step. Values arrive as strings; implicit conversion turns numbers into numbers.
@@ -53,9 +57,51 @@ export class EnvironmentVariables {
   @IsUrl({ protocols: ['redis', 'rediss'], require_tld: false, require_protocol: true })
   REDIS_URL: string = 'redis://127.0.0.1:6379';
 
-  /** BullMQ key prefix: two deployments (or test runs) on one Redis stay apart by prefix. */
-  @Matches(/^[A-Za-z0-9_.-]+$/, { message: 'QUEUE_PREFIX may only contain letters, digits, _ . -' })
-  QUEUE_PREFIX: string = 'vapi-hooks';
+  /**
+   * BullMQ key prefix: two deployments (or test runs) on one Redis stay apart by prefix. The
+   * braces are a Redis Cluster hash tag: every key of every queue lands in one slot, which BullMQ
+   * needs on a cluster, so moving to a cluster keeps the same keys.
+   */
+  @Matches(/^(\{[A-Za-z0-9_.-]+\}|[A-Za-z0-9_.-]+)$/, {
+    message:
+      'QUEUE_PREFIX may only contain letters, digits, _ . - (optionally inside one pair of {})',
+  })
+  QUEUE_PREFIX: string = '{vapi-hooks}';
+
+  /** PEM file of the CA that signed the Redis server certificate (`rediss://` only). */
+  @IsOptional()
+  @IsString()
+  REDIS_TLS_CA_FILE?: string;
+
+  /** `rediss://` without verifying the server certificate (test setups only). */
+  @IsBoolean()
+  @Transform(toBool)
+  REDIS_TLS_INSECURE: boolean = false;
+
+  /**
+   * Sentinels to ask for the master (`host:port,host:port`); REDIS_URL then gives only the
+   * scheme (TLS), user, password and database of the master.
+   */
+  @IsOptional()
+  @Matches(HOST_PORT_LIST, { message: 'REDIS_SENTINELS must be host:port[,host:port...]' })
+  REDIS_SENTINELS?: string;
+
+  /** The master name the sentinels monitor (`sentinel monitor <name> ...`). */
+  @IsString()
+  REDIS_SENTINEL_NAME: string = 'mymaster';
+
+  /** Password of the sentinels themselves (`requirepass` in sentinel.conf), if any. */
+  @IsOptional()
+  @IsString()
+  REDIS_SENTINEL_PASSWORD?: string;
+
+  /**
+   * Seed nodes of a Redis Cluster (`host:port,host:port`); REDIS_URL then gives only the scheme
+   * (TLS), user and password.
+   */
+  @IsOptional()
+  @Matches(HOST_PORT_LIST, { message: 'REDIS_CLUSTER_NODES must be host:port[,host:port...]' })
+  REDIS_CLUSTER_NODES?: string;
 
   @IsOptional()
   @IsString()
@@ -114,6 +160,22 @@ export class EnvironmentVariables {
   @IsInt()
   @Min(50)
   WEBHOOK_ENQUEUE_TIMEOUT_MS: number = 2000;
+
+  /** How long intake waits for Postgres to take an event into the outbox when the queue cannot. */
+  @IsInt()
+  @Min(50)
+  WEBHOOK_OUTBOX_TIMEOUT_MS: number = 1000;
+
+  /** How often each api process moves outbox rows into the queue; 0 turns its relay off. */
+  @IsInt()
+  @Min(0)
+  OUTBOX_RELAY_INTERVAL_MS: number = 1000;
+
+  /** Outbox rows one relay claims and enqueues together. */
+  @IsInt()
+  @Min(1)
+  @Max(5000)
+  OUTBOX_RELAY_BATCH_SIZE: number = 500;
 
   @IsOptional()
   @IsString()

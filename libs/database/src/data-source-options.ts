@@ -3,6 +3,7 @@ import type { AppConfig } from '@app/config';
 import { CallChange } from './entities/call-change.entity';
 import { CallEventRecord } from './entities/call-event-record.entity';
 import { Call } from './entities/call.entity';
+import { OutboxEntry } from './entities/outbox-entry.entity';
 import { ReadToken } from './entities/read-token.entity';
 import { Recording } from './entities/recording.entity';
 import { Tenant } from './entities/tenant.entity';
@@ -19,6 +20,7 @@ export const ENTITIES = [
   Tenant,
   WebhookCredential,
   ReadToken,
+  OutboxEntry,
 ];
 
 /**

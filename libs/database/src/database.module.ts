@@ -6,6 +6,7 @@ import { buildDataSourceOptions } from './data-source-options';
 import { CallChangesRepository } from './repositories/call-changes.repository';
 import { CallEventsRepository } from './repositories/call-events.repository';
 import { CallsRepository } from './repositories/calls.repository';
+import { OutboxRepository } from './repositories/outbox.repository';
 import { ReadTokensRepository } from './repositories/read-tokens.repository';
 import { RecordingsRepository } from './repositories/recordings.repository';
 import { TenantsRepository } from './repositories/tenants.repository';
@@ -21,6 +22,7 @@ const REPOSITORIES = [
   TenantsRepository,
   WebhookCredentialsRepository,
   ReadTokensRepository,
+  OutboxRepository,
 ];
 
 /**

@@ -22,3 +22,5 @@ export * from './tenancy/credential-secrets';
 export * from './tenancy/read-token-probe';
 export * from './tenancy/secret-box';
 export * from './tenancy/tenant-keys';
+export * from './entities/outbox-entry.entity';
+export * from './repositories/outbox.repository';

@@ -1,3 +1,4 @@
 export * from './queue.constants';
 export * from './queue.module';
 export * from './queue.options';
+export * from './redis-connection';

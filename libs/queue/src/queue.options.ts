@@ -1,6 +1,7 @@
 import type { DefaultJobOptions, RedisOptions } from 'bullmq';
 import type { AppConfig } from '@app/config';
 import { QueueName } from './queue.constants';
+import { bullConnection } from './redis-connection';
 
 /** Completed jobs are kept a day (capped), long enough for job-id dedup of quick redeliveries. */
 const KEEP_COMPLETED = { age: 24 * 60 * 60, count: 10_000 };
@@ -28,15 +29,17 @@ export function defaultJobOptions(queue: QueueName, config: AppConfig): DefaultJ
  */
 export function producerConnection(config: AppConfig): RedisOptions {
   // Auto-pipelining batches the adds of concurrent requests into one round trip.
-  return {
-    url: config.redis.url,
+  return bullConnection(config.redis, {
     maxRetriesPerRequest: 1,
     connectTimeout: 2000,
     enableAutoPipelining: true,
-  };
+    // Reconnect within 2 s of Redis coming back (BullMQ's default backs off to 20 s), so intake
+    // and the outbox relay use the queue again promptly after an outage.
+    retryStrategy: (times) => Math.min(times * 200, 2000),
+  });
 }
 
 /** Redis options for workers: BullMQ requires blocking connections to retry forever. */
 export function workerConnection(config: AppConfig): RedisOptions {
-  return { url: config.redis.url, maxRetriesPerRequest: null };
+  return bullConnection(config.redis, { maxRetriesPerRequest: null });
 }

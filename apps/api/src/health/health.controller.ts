@@ -1,5 +1,6 @@
 import { Controller, Get } from '@nestjs/common';
 import { HealthCheck, HealthCheckResult, HealthCheckService } from '@nestjs/terminus';
+import { OutboxHealthIndicator } from './outbox.health';
 import { PostgresHealthIndicator } from './postgres.health';
 import { RedisHealthIndicator } from './redis.health';
 
@@ -10,6 +11,7 @@ export class HealthController {
     private readonly health: HealthCheckService,
     private readonly postgres: PostgresHealthIndicator,
     private readonly redis: RedisHealthIndicator,
+    private readonly outbox: OutboxHealthIndicator,
   ) {}
 
   /** 200 while the process serves HTTP; a restart is the only cure when this fails. */
@@ -19,13 +21,17 @@ export class HealthController {
     return this.health.check([]);
   }
 
-  /** 200 when Postgres and Redis both answer within a second, 503 otherwise. */
+  /**
+   * 200 when Postgres and Redis both answer within a second, 503 otherwise; `outbox.depth` is
+   * how many accepted events wait for the queue.
+   */
   @Get('ready')
   @HealthCheck()
   ready(): Promise<HealthCheckResult> {
     return this.health.check([
       () => this.postgres.pingCheck('postgres'),
       () => this.redis.pingCheck('redis'),
+      () => this.outbox.depthCheck('outbox'),
     ]);
   }
 }

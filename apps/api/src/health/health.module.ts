@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
 import { HealthController } from './health.controller';
+import { OutboxHealthIndicator } from './outbox.health';
 import { PostgresHealthIndicator } from './postgres.health';
 import { RedisHealthIndicator } from './redis.health';
 
@@ -11,6 +12,6 @@ import { RedisHealthIndicator } from './redis.health';
 @Module({
   imports: [TerminusModule.forRoot({ errorLogStyle: 'json' })],
   controllers: [HealthController],
-  providers: [PostgresHealthIndicator, RedisHealthIndicator],
+  providers: [PostgresHealthIndicator, RedisHealthIndicator, OutboxHealthIndicator],
 })
 export class HealthModule {}

@@ -2,6 +2,7 @@ import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
 import { HealthIndicatorResult, HealthIndicatorService } from '@nestjs/terminus';
 import { APP_CONFIG, AppConfig } from '@app/config';
 import { RedisProbe } from '@app/observability';
+import { createRedisClient } from '@app/queue';
 
 /** Terminus indicator: Redis answers PING within a second, on a connection of its own. */
 @Injectable()
@@ -12,7 +13,7 @@ export class RedisHealthIndicator implements OnModuleDestroy {
     private readonly health: HealthIndicatorService,
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
-    this.probe = new RedisProbe(config.redis.url, 1000);
+    this.probe = new RedisProbe((options) => createRedisClient(config.redis, options), 1000);
   }
 
   async pingCheck<Key extends string>(key: Key): Promise<HealthIndicatorResult<Key>> {

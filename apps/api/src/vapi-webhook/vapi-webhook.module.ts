@@ -3,6 +3,7 @@ import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance } from 'fastify';
 import { APP_CONFIG, AppConfig } from '@app/config';
 import { QueueModule } from '@app/queue';
+import { OutboxModule } from '../outbox/outbox.module';
 import { VapiResponderService } from './vapi-responder.service';
 import { VapiWebhookController } from './vapi-webhook.controller';
 import { VapiWebhookRoute } from './vapi-webhook.route';
@@ -14,7 +15,7 @@ import { WebhookVerifier } from './webhook-verifier';
  * not a controller method); the controller only refuses the other verbs.
  */
 @Module({
-  imports: [QueueModule.forProducer()],
+  imports: [QueueModule.forProducer(), OutboxModule],
   controllers: [VapiWebhookController],
   providers: [
     {

@@ -1,26 +1,21 @@
-import { InjectQueue } from '@nestjs/bullmq';
-import { Inject, Injectable, Logger, ServiceUnavailableException } from '@nestjs/common';
-import { Queue } from 'bullmq';
-import { APP_CONFIG, AppConfig } from '@app/config';
+import { Injectable, Logger, ServiceUnavailableException } from '@nestjs/common';
 import { inRequestScope } from '@app/observability';
-import { QueueName, callEventJob } from '@app/queue';
+import { callEventJob } from '@app/queue';
 import { redactInPlace, type WebhookIdentity } from '@app/vapi';
+import { CallEventJob, OutboxWriter } from '../outbox/outbox.writer';
 
-/** The job of one accepted webhook, as `callEventJob` builds it. */
-export type CallEventJob = ReturnType<typeof callEventJob>;
+export type { CallEventJob } from '../outbox/outbox.writer';
 
 /**
- * Puts accepted events on the call-events queue. The job id is the event's dedup key, so a
- * redelivery while the first job is still kept is acknowledged without a second job.
+ * Puts accepted events on the call-events queue (or, while it cannot take them, in the outbox).
+ * The job id is the event's dedup key, so a redelivery while the first job is still kept is
+ * acknowledged without a second job.
  */
 @Injectable()
 export class WebhookIntakeService {
   private readonly logger = new Logger(WebhookIntakeService.name);
 
-  constructor(
-    @InjectQueue(QueueName.CallEvents) private readonly queue: Queue,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
-  ) {}
+  constructor(private readonly durable: OutboxWriter) {}
 
   /**
    * Records an accepted body: redacts it (in place: the caller hands it over) and enqueues it as
@@ -36,26 +31,17 @@ export class WebhookIntakeService {
   }
 
   /**
-   * The one place a job leaves the api: resolves once Redis has confirmed the add, rejects with
-   * 503 after the configured bound.
+   * The one place a job leaves the api: resolves once the queue (within
+   * WEBHOOK_ENQUEUE_TIMEOUT_MS) or else the outbox (within WEBHOOK_OUTBOX_TIMEOUT_MS) confirmed
+   * it; 503 when neither did.
    */
   async enqueue(job: CallEventJob): Promise<void> {
-    let timer: NodeJS.Timeout | undefined;
-    // BullMQ's add can hang while Redis is unreachable (ECOSYSTEM.md §2.7): bound it ourselves.
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new Error(`enqueue timed out after ${this.config.redis.enqueueTimeoutMs} ms`)),
-        this.config.redis.enqueueTimeoutMs,
-      );
-    });
     try {
-      await Promise.race([this.queue.add(job.name, job.data, job.opts), timeout]);
+      await this.durable.enqueue(job);
     } catch (error) {
       throw new ServiceUnavailableException(
-        `The event queue is unavailable (${error instanceof Error ? error.message : String(error)}); retry later.`,
+        `Neither the event queue nor the outbox could take the event (${error instanceof Error ? error.message : String(error)}); retry later.`,
       );
-    } finally {
-      clearTimeout(timer);
     }
   }
 

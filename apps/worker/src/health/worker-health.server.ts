@@ -16,6 +16,7 @@ import {
   pingPostgres,
   renderMetrics,
 } from '@app/observability';
+import { createRedisClient } from '@app/queue';
 
 /** One dependency's state, shaped like Terminus's results in the api. */
 type Check = { status: 'up' } | { status: 'down'; message: string };
@@ -40,7 +41,7 @@ export class WorkerHealthServer implements OnApplicationBootstrap, OnApplication
     private readonly dataSource: DataSource,
     private readonly registry: MetricsRegistry,
   ) {
-    this.redis = new RedisProbe(config.redis.url, 1000);
+    this.redis = new RedisProbe((options) => createRedisClient(config.redis, options), 1000);
     this.server = createServer((req, res) => {
       this.handle(req, res).catch((error: unknown) => {
         this.logger.error(`${req.method} ${req.url} failed: ${message(error)}`);

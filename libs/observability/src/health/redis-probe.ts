@@ -1,18 +1,29 @@
-import Redis from 'ioredis';
+import Redis, { Cluster, RedisOptions } from 'ioredis';
 import { withTimeout } from '../with-timeout';
+
+/** Builds the probe's client for the deployment's Redis topology, with the probe's options. */
+export type RedisClientFactory = (
+  options: Pick<
+    RedisOptions,
+    'lazyConnect' | 'maxRetriesPerRequest' | 'connectTimeout' | 'retryStrategy'
+  >,
+) => Redis | Cluster;
 
 /**
  * A dedicated Redis connection for health checks, separate from BullMQ's so a probe never queues
  * behind (or disturbs) job traffic. Fails fast: one retry per command and a bounded wait.
  */
 export class RedisProbe {
-  private readonly client: Redis;
+  private readonly client: Redis | Cluster;
 
+  /** `target`: a URL, or a factory (Sentinel, Cluster and TLS need more than a URL). */
   constructor(
-    url: string,
+    target: string | RedisClientFactory,
     private readonly timeoutMs = 1000,
   ) {
-    this.client = new Redis(url, {
+    const connect: RedisClientFactory =
+      typeof target === 'string' ? (options) => new Redis(target, options) : target;
+    this.client = connect({
       // Connects on the first PING, so constructing a probe costs nothing.
       lazyConnect: true,
       maxRetriesPerRequest: 1,
