@@ -253,6 +253,14 @@ describe('live streams (SSE) across two api processes', () => {
     await commit(['live-call-a']);
     await loud.waitFor((c) => c.changes().length === 1);
     expect(silent.changes()).toEqual([]);
+    // ...and sees its own tenant's changes, under VAPI's call id.
+    await commit(['acme/live-call-a']);
+    await silent.waitFor((c) => c.changes().length === 1);
+    expect(JSON.parse(silent.changes()[0].data)).toMatchObject({
+      callId: 'live-call-a',
+      tenantId: 'acme',
+    });
+    await loud.waitFor((c) => c.changes().length === 2);
 
     const expired = new StreamTickets(
       Buffer.from(SECRETS_KEY, 'hex'),

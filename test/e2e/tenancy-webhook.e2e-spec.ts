@@ -175,6 +175,24 @@ describe('webhooks per tenant: /api/webhook/vapi/:tenant', () => {
     }
   });
 
+  it('answers another tenant’s call stream and recording as missing, its own as present', async () => {
+    const own = await get(`/api/calls/${CALL_ID}/recording`, tokens.acme);
+    expect(own.statusCode).toBe(404);
+    expect(own.json()).toMatchObject({ reason: 'no-recording' });
+    for (const url of [
+      `/api/calls/${CALL_ID}/recording?tenant=globex`,
+      `/api/calls/${CALL_ID}/stream?tenant=globex`,
+    ]) {
+      const res = await get(url, tokens.acme);
+      expect(res.statusCode).toBe(404);
+    }
+    expect(
+      (await get(`/api/calls/${CALL_ID}/recording?tenant=globex`, tokens.acme)).json(),
+    ).toMatchObject({
+      reason: 'no-call',
+    });
+  });
+
   it('makes an operator name the tenant when a VAPI id is ambiguous', async () => {
     const ambiguous = await get(`/api/calls/${CALL_ID}`, OPERATOR);
     expect(ambiguous.statusCode).toBe(409);
