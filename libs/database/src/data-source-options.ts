@@ -4,6 +4,7 @@ import { CallChange } from './entities/call-change.entity';
 import { CallEventRecord } from './entities/call-event-record.entity';
 import { Call } from './entities/call.entity';
 import { ReadToken } from './entities/read-token.entity';
+import { ReconcileWatermark } from './entities/reconcile-watermark.entity';
 import { Recording } from './entities/recording.entity';
 import { Tenant } from './entities/tenant.entity';
 import { TranscriptSegment } from './entities/transcript-segment.entity';
@@ -19,6 +20,7 @@ export const ENTITIES = [
   Tenant,
   WebhookCredential,
   ReadToken,
+  ReconcileWatermark,
 ];
 
 /**

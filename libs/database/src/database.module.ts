@@ -7,6 +7,7 @@ import { CallChangesRepository } from './repositories/call-changes.repository';
 import { CallEventsRepository } from './repositories/call-events.repository';
 import { CallsRepository } from './repositories/calls.repository';
 import { ReadTokensRepository } from './repositories/read-tokens.repository';
+import { ReconcileStateRepository } from './repositories/reconcile-state.repository';
 import { RecordingsRepository } from './repositories/recordings.repository';
 import { TenantsRepository } from './repositories/tenants.repository';
 import { TranscriptSegmentsRepository } from './repositories/transcript-segments.repository';
@@ -21,6 +22,7 @@ const REPOSITORIES = [
   TenantsRepository,
   WebhookCredentialsRepository,
   ReadTokensRepository,
+  ReconcileStateRepository,
 ];
 
 /**

@@ -21,3 +21,5 @@ export * from './repositories/webhook-credentials.repository';
 export * from './tenancy/credential-secrets';
 export * from './tenancy/read-token-probe';
 export * from './tenancy/secret-box';
+export * from './entities/reconcile-watermark.entity';
+export * from './repositories/reconcile-state.repository';

@@ -3,12 +3,13 @@ import { Logger } from '@nestjs/common';
 import { Job, UnrecoverableError } from 'bullmq';
 import { WithJobContext } from '@app/observability';
 import { JobName, QueueName, type JobOf } from '@app/queue';
+import { CallSweepService, type SweepReport } from './call-sweep.service';
 import { PayloadRetentionService, type PurgeReport } from './payload-retention.service';
 import { ReconcileService, type ReconcileReport } from './reconcile.service';
 import { ReplayService, type ReplayReport } from './replay.service';
 
 /**
- * Consumes `maintenance`: payload retention and reconciliation (from their job schedulers) and
+ * Consumes `maintenance`: payload retention, the stale-call lookup and the sweep (from their job schedulers) and
  * admin replay requests. Each job returns its report, which Bull Board shows.
  */
 @Processor(QueueName.Maintenance)
@@ -19,12 +20,13 @@ export class MaintenanceProcessor extends WorkerHost {
     private readonly retention: PayloadRetentionService,
     private readonly replay: ReplayService,
     private readonly reconcile: ReconcileService,
+    private readonly sweep: CallSweepService,
   ) {
     super();
   }
 
   @WithJobContext()
-  async process(job: Job): Promise<PurgeReport | ReplayReport | ReconcileReport> {
+  async process(job: Job): Promise<PurgeReport | ReplayReport | ReconcileReport | SweepReport> {
     switch (job.name) {
       case String(JobName.PurgePayloads):
         return this.retention.purge();
@@ -50,6 +52,9 @@ export class MaintenanceProcessor extends WorkerHost {
         const data = job.data as JobOf<JobName.ReconcileCalls>;
         return this.reconcile.reconcile({ callIds: data.callIds });
       }
+      case String(JobName.SweepCalls):
+        if (!this.sweep.enabled) throw new UnrecoverableError('VAPI_API_KEY is not set');
+        return this.sweep.sweep();
       default:
         throw new UnrecoverableError(`unknown job name ${job.name}`);
     }
