@@ -368,7 +368,7 @@ export class VapiApiClient {
  * (a string), and the SDK only recognises an `AbortError` as a timeout: give it one.
  */
 async function fetchWithoutRedirects(
-  input: RequestInfo | URL,
+  input: string | URL | Request,
   init?: RequestInit,
 ): Promise<Response> {
   try {
