@@ -96,12 +96,21 @@ export class FakeVapi {
   org: Record<string, unknown> = { id: this.orgId, name: 'Fake org' };
   readonly requests: FakeVapiRequest[] = [];
   private readonly faults: FakeFault[] = [];
+  private inFlight = 0;
+  /** The most API requests it has had open at once. */
+  maxConcurrent = 0;
   private readonly server: Server;
   url = '';
 
   /** `apiKey`: the only Bearer token accepted (anything else is 401). */
   constructor(readonly apiKey: string) {
     this.server = createServer((req, res) => {
+      const api = !(req.url ?? '').startsWith('/storage/');
+      if (api) {
+        this.inFlight += 1;
+        this.maxConcurrent = Math.max(this.maxConcurrent, this.inFlight);
+        res.on('close', () => (this.inFlight -= 1));
+      }
       this.handle(req, res).catch((error: unknown) => {
         if (!res.headersSent) this.send(res, 500, { message: String(error) });
       });
