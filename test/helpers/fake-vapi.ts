@@ -427,3 +427,36 @@ async function readBody(req: IncomingMessage): Promise<Buffer> {
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
+
+/** Report fields `GET /call/{id}` also carries on the Call, current and legacy (PROTOCOL.md §4, §6). */
+const CALL_REPORT_FIELDS = [
+  'endedReason',
+  'startedAt',
+  'endedAt',
+  'cost',
+  'costs',
+  'costBreakdown',
+  'analysis',
+  'artifact',
+  'messages',
+  'transcript',
+  'summary',
+  'recordingUrl',
+  'stereoRecordingUrl',
+];
+
+/**
+ * The Call object VAPI returns once it has sent this `end-of-call-report`: the report's `call`
+ * with the report's fields, `status: ended`, and `updatedAt` the report's time (VAPI changes
+ * the call when post-processing ends, then sends the report).
+ */
+export function callFromReport(body: unknown): FakeCall {
+  const message = (body as { message: Record<string, unknown> }).message;
+  const call = { ...(message.call as Record<string, unknown>) };
+  for (const field of CALL_REPORT_FIELDS) {
+    if (message[field] !== undefined) call[field] = message[field];
+  }
+  call.status = 'ended';
+  call.updatedAt = new Date(Number(message.timestamp)).toISOString();
+  return call as FakeCall;
+}
