@@ -155,6 +155,10 @@ export class VapiSetup {
       changes.push(
         `${state.label}: server.credentialId ${show(state.server?.credentialId)} → the new credential`,
       );
+    } else if (state.server?.credentialId !== keep.id) {
+      changes.push(
+        `${state.label}: server.credentialId ${show(state.server?.credentialId)} → ${keep.id} (the HMAC credential of tenant "${request.tenantId}")`,
+      );
     }
     if (state.server?.url !== url) {
       changes.push(`${state.label}: server.url ${show(state.server?.url)} → ${url}`);
@@ -272,20 +276,45 @@ export class VapiSetup {
   }
 
   /**
-   * The target's current credential when it is one this service holds the secret of: an HMAC
-   * credential setup made, with this deployment's settings, and (with a tenant store) stored
-   * in the tenant. Anything else is replaced, since its secret is unknown here.
+   * A credential this service holds the secret of, to point the target at: its current one if
+   * it qualifies, else (with a tenant store) the tenant's newest stored one that VAPI still
+   * has, so every assistant and number of a tenant shares one credential. Qualifying means an
+   * HMAC credential setup made for this tenant, with this deployment's settings, and stored in
+   * the tenant. Anything else is replaced: its secret is unknown here.
    */
   private async reusableCredential(
-    credentialId: string | undefined,
+    currentId: string | undefined,
     tenantId: string,
   ): Promise<VapiWebhookCredential | undefined> {
-    if (credentialId === undefined) return undefined;
-    const credential = await this.vapi.getCredential(credentialId);
-    if (credential === null) return undefined;
+    const home = this.secretHome;
+    const storedIds =
+      home.kind === 'tenant'
+        ? (await home.admin.listCredentials(tenantId, false))
+            .filter((c) => c.kind === 'hmac' && c.label?.startsWith(vapiCredentialLabel('')))
+            .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime())
+            .map((c) => (c.label as string).slice(vapiCredentialLabel('').length))
+        : [];
+    const candidates =
+      home.kind === 'env'
+        ? currentId === undefined
+          ? []
+          : [currentId]
+        : [
+            ...(currentId !== undefined && storedIds.includes(currentId) ? [currentId] : []),
+            ...storedIds.filter((id) => id !== currentId),
+          ];
+    for (const id of candidates) {
+      const credential = await this.vapi.getCredential(id);
+      if (credential !== null && this.isOurs(credential, tenantId)) return credential;
+    }
+    return undefined;
+  }
+
+  /** Made by setup for this tenant, with this deployment's HMAC settings. */
+  private isOurs(credential: VapiWebhookCredential, tenantId: string): boolean {
     const plan = credential.authenticationPlan;
     const wanted = this.hmacPlan('');
-    const matches =
+    return (
       credential.name === `${CREDENTIAL_NAME_PREFIX} ${tenantId}` &&
       plan.type === 'hmac' &&
       plan.algorithm === wanted.algorithm &&
@@ -293,13 +322,8 @@ export class VapiSetup {
       (plan.timestampHeader ?? 'x-timestamp').toLowerCase() === wanted.timestampHeader &&
       (plan.signatureEncoding ?? 'hex') === wanted.signatureEncoding &&
       (plan.signaturePrefix ?? '') === (wanted.signaturePrefix ?? '') &&
-      (plan.payloadFormat ?? '{timestamp}.{body}') === wanted.payloadFormat;
-    if (!matches) return undefined;
-    if (this.secretHome.kind === 'env') return credential;
-    const stored = await this.secretHome.admin.listCredentials(tenantId, false);
-    return stored.some((c) => c.kind === 'hmac' && c.label === vapiCredentialLabel(credential.id))
-      ? credential
-      : undefined;
+      (plan.payloadFormat ?? '{timestamp}.{body}') === wanted.payloadFormat
+    );
   }
 
   /** Creates the credential in VAPI and keeps its secret; returns its VAPI id. */
