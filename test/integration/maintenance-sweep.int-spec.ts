@@ -241,6 +241,31 @@ describe(CallSweepService.name, () => {
     expect(await callRow(fresh)).toMatchObject({ status: 'ended' });
   });
 
+  it('records only the end of a call VAPI has not post-processed yet, and its report once it has', async () => {
+    const callId = 'sweep-unprocessed';
+    await post(body('status-update-in-progress.json', callId));
+    await drain();
+    const now = new Date();
+    const ended = (body('status-update-ended.json', callId).message as { call: FakeCall }).call;
+    vapi.putCall({ ...ended, updatedAt: ago(now, 60).toISOString() });
+
+    const first = await sweep({ now });
+
+    expect(first).toMatchObject({ reportsEnqueued: [], endsEnqueued: [callId], created: [] });
+    await drain();
+    expect(await callRow(callId)).toMatchObject({ status: 'ended', summary: null });
+    const reports = `SELECT count(*)::int AS n FROM call_events WHERE call_id = $1 AND kind = 'end-of-call-report'`;
+    expect(await db.dataSource.query(reports, [callId])).toEqual([{ n: 0 }]);
+
+    // Post-processing done (the call changes again); the report never came.
+    const later = new Date(now.getTime() + 60_000);
+    vapi.putCall(endedCall(callId, ago(later, 45)));
+    const second = await sweep({ now: later });
+    expect(second).toMatchObject({ reportsEnqueued: [callId], endsEnqueued: [] });
+    await drain();
+    expect((await callRow(callId))?.summary).toMatch(/^Dana Whitfield called/);
+  });
+
   it('resumes from the stored watermark after a restart', async () => {
     const now = new Date();
     await sweep({ now });

@@ -19,6 +19,8 @@ export interface SweepReport {
   listed: number;
   /** Calls VAPI shows ended whose report we lacked: the report was enqueued. */
   reportsEnqueued: string[];
+  /** Calls VAPI shows ended, not yet post-processed, that we had as not ended: the end was enqueued. */
+  endsEnqueued: string[];
   /** Calls we had never heard of (their report or current status was enqueued). */
   created: string[];
   /** False when the sweep stopped before now minus the settle time (request budget, error). */
@@ -87,6 +89,7 @@ export class CallSweepService {
       requests: 0,
       listed: 0,
       reportsEnqueued: [],
+      endsEnqueued: [],
       created: [],
       caughtUp: lower >= end,
     };
@@ -148,6 +151,16 @@ export class CallSweepService {
       const known = stored.get(call.id);
       if (call.status === 'ended') {
         if (known?.reported) continue;
+        if (!postProcessed(call)) {
+          // Ended but not yet analysed: its report is still to come, and one built now would
+          // take the real one's dedup key with none of its content. Record the end only; VAPI
+          // changes the call again when post-processing ends, and the sweep sees it then.
+          if (known?.status === 'ended') continue;
+          await this.enqueue(statusUpdateFromCall(call));
+          report.endsEnqueued.push(call.id);
+          if (known === undefined) report.created.push(call.id);
+          continue;
+        }
         await this.enqueue(endOfCallReportFromCall(call));
         report.reportsEnqueued.push(call.id);
         if (known === undefined) report.created.push(call.id);
@@ -164,6 +177,14 @@ export class CallSweepService {
     const job = callEventJob(redactPayload(body), event.dedupKey, new Date());
     await this.callEvents.add(job.name, job.data, job.opts);
   }
+}
+
+/** True once VAPI has attached the call's artifact or analysis (what its report carries). */
+function postProcessed(call: VapiCall): boolean {
+  return (
+    (call.artifact !== undefined && call.artifact !== null) ||
+    (call.analysis !== undefined && call.analysis !== null)
+  );
 }
 
 /**
