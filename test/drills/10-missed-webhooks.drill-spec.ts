@@ -10,7 +10,7 @@ import {
 } from '../helpers/pipeline';
 import { sleep } from '../helpers/processes';
 import { type WorkloadEvent, generateWorkload, workloadCallId } from '../helpers/workload';
-import { DRILL_TURNS, Drill, deliverInCallOrder } from './harness';
+import { Drill, deliverInCallOrder } from './harness';
 
 /**
  * Drill 10 (issue 14): VAPI drops webhooks and holds the truth. 200 calls are replayed in real
@@ -28,6 +28,10 @@ jest.setTimeout(600_000);
 const CALLS = 200;
 /** Calls start 100 ms apart: the replay takes about 20 s plus one call's 71 s. */
 const SPACING_MS = 100;
+/** Spoken turns per call: 2 gives 12 events per answered call, about 2,300 in all. */
+const TURNS = 2;
+/** This machine is shared: give the queues time to drain. */
+const DRAIN_MS = 300_000;
 const SWEEP_S = 5;
 const SETTLE_S = 3;
 const PROD_SWEEP_S = 60;
@@ -106,10 +110,13 @@ describe('drill 10: missed webhooks repaired from VAPI within two minutes', () =
     let actual: PipelineSnapshot;
     const receipt = new Map<string, number>();
     const repaired = new Map<string, { at: number; enqueuedAt: number }>();
+    const started = Date.now();
+    const phases: Record<string, number> = {};
     let deliveries = 0;
+    let retried = 0;
     try {
       const raw = generateWorkload(CALLS, {
-        turns: DRILL_TURNS,
+        turns: TURNS,
         spacingMs: SPACING_MS,
         storageOrigin: storage.origin,
       });
@@ -133,14 +140,22 @@ describe('drill 10: missed webhooks repaired from VAPI within two minutes', () =
         }
         deliveries += 1;
         const chain = (chains.get(event.callId) ?? Promise.resolve()).then(async () => {
-          const result = await lossy.post(event.body);
-          if (result.status !== 200) {
-            throw new Error(`${event.label} of ${event.callId}: ${result.status} ${result.body}`);
+          // As VAPI does with the backoffPlan `vapi setup` writes: a 503 (the api could not
+          // make the event durable in time, on this loaded machine) is retried.
+          for (let attempt = 0; ; attempt++) {
+            const result = await lossy.post(event.body);
+            if (result.status === 200) return;
+            retried += 1;
+            if (attempt >= 5 || result.status < 500) {
+              throw new Error(`${event.label} of ${event.callId}: ${result.status} ${result.body}`);
+            }
+            await sleep(1000 * 2 ** attempt);
           }
         });
         chains.set(event.callId, chain);
       }
       await Promise.all(chains.values());
+      phases.replayS = Math.round((Date.now() - started) / 1000);
 
       // Wait until every lost report's effect is in the database.
       const deadline = Date.now() + 180_000;
@@ -158,11 +173,12 @@ describe('drill 10: missed webhooks repaired from VAPI within two minutes', () =
         }
         await sleep(250);
       }
-      await lossy.drain();
+      await lossy.drain(DRAIN_MS);
       // One more sweep, so anything it would still change shows up in the comparison.
       await sleep((SWEEP_S + 1) * 1000);
-      await lossy.drain();
+      await lossy.drain(DRAIN_MS);
       actual = await lossy.snapshot();
+      phases.repairedS = Math.round((Date.now() - started) / 1000);
       expect([...watched].sort()).toEqual([...receipt.keys()].sort());
     } finally {
       await lossy.dispose();
@@ -174,8 +190,9 @@ describe('drill 10: missed webhooks repaired from VAPI within two minutes', () =
     try {
       const all: Delivery<WorkloadEvent>[] = await deliverInCallOrder(reference, events);
       expect(all.filter((d) => !d.acknowledged)).toEqual([]);
-      await reference.drain();
+      await reference.drain(DRAIN_MS);
       expected = await reference.snapshot();
+      phases.referenceS = Math.round((Date.now() - started) / 1000);
     } finally {
       await reference.dispose();
     }
@@ -206,6 +223,7 @@ describe('drill 10: missed webhooks repaired from VAPI within two minutes', () =
     const report = {
       calls: CALLS,
       deliveries,
+      retried,
       lostCalls: LOST_CALLS.size,
       lostReports: LOST_REPORTS.size,
       repaired: repaired.size,
@@ -220,6 +238,7 @@ describe('drill 10: missed webhooks repaired from VAPI within two minutes', () =
       productionP99Ms: Math.round(projectedP99),
       productionP99Derivation: `settle ${PROD_SETTLE_S} s + 0.99 x sweep interval ${PROD_SWEEP_S} s + handling p99 ${Math.round(handlingP99)} ms`,
       vapiRequests: vapi.requests.length,
+      phases,
       diffs: diffs.length,
       lostCallEvents: lostCallEvents.map((c) => ({ id: c.id, events: c.made.length })),
     };
