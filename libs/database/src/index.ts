@@ -23,3 +23,4 @@ export * from './tenancy/read-token-probe';
 export * from './tenancy/secret-box';
 export * from './entities/reconcile-watermark.entity';
 export * from './repositories/reconcile-state.repository';
+export * from './tenancy/tenant-keys';
