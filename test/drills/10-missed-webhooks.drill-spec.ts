@@ -83,6 +83,40 @@ function withoutEvents(snapshot: PipelineSnapshot, callIds: Set<string>): Pipeli
   };
 }
 
+/**
+ * Receipt-to-repair times, and their projection to the production defaults: a lost report is
+ * acted on by the first sweep that starts at least RECONCILE_SETTLE_SECONDS after VAPI's last
+ * change to the call, i.e. after the settle time plus a wait uniform over one sweep interval
+ * (its p99: 0.99 of the interval), then takes the handling time measured here (sweep enqueue to
+ * row written, which includes any queue backlog).
+ */
+function repairTimes(
+  receipt: Map<string, number>,
+  repaired: Map<string, { at: number; enqueuedAt: number }>,
+) {
+  const latencies = [...receipt].map(([id, at]) => (repaired.get(id)?.at ?? Number.NaN) - at);
+  const handling = [...repaired.values()].map((r) => r.at - r.enqueuedAt);
+  const p99 = quantile(latencies, 0.99);
+  const handlingP99 = quantile(handling, 0.99);
+  const projectedP99 = PROD_SETTLE_S * 1000 + 0.99 * PROD_SWEEP_S * 1000 + handlingP99;
+  return {
+    latencies,
+    p99,
+    handling,
+    handlingP99,
+    projectedP99,
+    summary: {
+      lost: receipt.size,
+      repaired: repaired.size,
+      p50Ms: Math.round(quantile(latencies, 0.5)),
+      p99Ms: Math.round(p99),
+      maxMs: Math.round(Math.max(...latencies)),
+      handlingP99Ms: Math.round(handlingP99),
+      productionP99Ms: Math.round(projectedP99),
+    },
+  };
+}
+
 describe('drill 10: missed webhooks repaired from VAPI within two minutes', () => {
   let vapi: FakeVapi;
   let storage: FakeStorage;
@@ -184,8 +218,16 @@ describe('drill 10: missed webhooks repaired from VAPI within two minutes', () =
       await lossy.dispose();
     }
 
-    // The same bodies, every one delivered, no VAPI API: the rows to match.
-    const reference = await Drill.start({ name: 'missed-webhooks-reference' });
+    // Printed now, so a failure of the reference run below still leaves the measurement.
+    process.stdout.write(
+      `\n[drill missed-webhooks] repair ${JSON.stringify(repairTimes(receipt, repaired).summary)}\n`,
+    );
+
+    // The same bodies, every one delivered, no VAPI API: the rows to match. Started twice at
+    // most: on a loaded machine an app can miss its health deadline.
+    const reference = await Drill.start({ name: 'missed-webhooks-reference' }).catch(() =>
+      Drill.start({ name: 'missed-webhooks-reference' }),
+    );
     let expected: PipelineSnapshot;
     try {
       const all: Delivery<WorkloadEvent>[] = await deliverInCallOrder(reference, events);
@@ -211,15 +253,7 @@ describe('drill 10: missed webhooks repaired from VAPI within two minutes', () =
       ),
     }));
 
-    const latencies = [...receipt].map(([id, at]) => (repaired.get(id)?.at ?? Number.NaN) - at);
-    const handling = [...repaired.values()].map((r) => r.at - r.enqueuedAt);
-    const p99 = quantile(latencies, 0.99);
-    const handlingP99 = quantile(handling, 0.99);
-    // Production: a lost report is acted on by the first sweep that starts at least
-    // RECONCILE_SETTLE_SECONDS after VAPI's last change to the call, i.e. after the settle time
-    // plus a wait uniform over one sweep interval (p99 of it: 0.99 of the interval), then takes
-    // the handling time measured here (sweep enqueue to row written).
-    const projectedP99 = PROD_SETTLE_S * 1000 + 0.99 * PROD_SWEEP_S * 1000 + handlingP99;
+    const { latencies, p99, handling, handlingP99, projectedP99 } = repairTimes(receipt, repaired);
     const report = {
       calls: CALLS,
       deliveries,
