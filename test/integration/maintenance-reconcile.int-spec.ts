@@ -128,6 +128,10 @@ describe(ReconcileService.name, () => {
       VAPI_API_KEY: API_KEY,
       VAPI_API_URL: `${vapi.url}/`,
       VAPI_API_TIMEOUT_MS: '300',
+      // This suite is about the stale-call lookup, one request per call: the sweep (its own
+      // suite) stays off, and failures are not retried (the client's retries are tested apart).
+      RECONCILE_SWEEP_INTERVAL_SECONDS: '0',
+      VAPI_API_RETRIES: '0',
       RECORDINGS_DIR: dir,
       WORKER_BACKOFF_MS: '20',
     });

@@ -4,14 +4,15 @@ import { loadConfig } from '@app/config';
 import { runMigrations } from '@app/database';
 import { MAINTENANCE_USAGE, UsageError, runMaintenanceCommand } from './maintenance-commands';
 import { TENANCY_USAGE, TenancyUsageError, runTenancyCommand } from './tenancy/tenancy-commands';
+import { VAPI_USAGE, VapiUsageError, runVapiCommand } from './vapi/vapi-commands';
 
-const USAGE = `usage: main.js <command>\n  migrate\n  start\n  ${MAINTENANCE_USAGE}\n  ${TENANCY_USAGE}`;
+const USAGE = `usage: main.js <command>\n  migrate\n  start\n  ${MAINTENANCE_USAGE}\n  ${TENANCY_USAGE}\n  ${VAPI_USAGE}`;
 
 /**
  * Operator commands: `migrate` (create the database if missing, apply migrations), `start`
  * (migrate, then run the api and the worker as two processes, stopping both together), and the
  * maintenance commands `replay`, `purge-payloads` and `reconcile` (run in this process), and the
- * tenant registry: `tenants`, `credentials`, `tokens`.
+ * tenant registry: `tenants`, `credentials`, `tokens`, and `vapi setup|check` (VAPI's side).
  */
 async function main(argv: string[]): Promise<number> {
   const [command, ...args] = argv;
@@ -46,6 +47,17 @@ async function main(argv: string[]): Promise<number> {
       } catch (error) {
         if (!(error instanceof TenancyUsageError)) throw error;
         console.error(`${command}: ${error.message}\n${USAGE}`);
+        return 2;
+      }
+    case 'vapi':
+      try {
+        return await runVapiCommand(args, config, {
+          print: (line) => console.log(line),
+          printError: (line) => console.error(line),
+        });
+      } catch (error) {
+        if (!(error instanceof VapiUsageError)) throw error;
+        console.error(`vapi: ${error.message}\n${USAGE}`);
         return 2;
       }
     default:

@@ -15,6 +15,8 @@ export interface HmacAuthConfig {
   payloadFormat: string;
   includeTimestamp: boolean;
   toleranceSeconds: number;
+  /** `secrets` were given in base64 (VAPI_WEBHOOK_HMAC_SECRET_IS_BASE64). */
+  secretIsBase64?: boolean;
 }
 
 /** The ways a webhook may authenticate; a request passes if any configured mode accepts it. */
@@ -79,6 +81,10 @@ export interface AppConfig {
     apiKey?: string;
     apiUrl: string;
     apiTimeoutMs: number;
+    /** Requests in flight at once, per process. */
+    apiConcurrency: number;
+    /** Retries after a 429 (honouring Retry-After) or, for reads, a 5xx. */
+    apiRetries: number;
   };
   worker: {
     eventsConcurrency: number;
@@ -94,7 +100,14 @@ export interface AppConfig {
   recordings: { dir: string; downloadTimeoutMs: number; attempts: number; backoffMs: number };
   retention: { payloadDays: number; intervalMinutes: number };
   /** Recovery of missed end-of-call reports through VAPI's REST API (needs `vapi.apiKey`). */
-  reconcile: { intervalMinutes: number; staleMinutes: number };
+  reconcile: {
+    intervalMinutes: number;
+    staleMinutes: number;
+    /** Seconds between sweeps of recently changed calls; 0 = no sweep. */
+    sweepIntervalSeconds: number;
+    /** Seconds a call must be unchanged at VAPI before the sweep acts on it. */
+    settleSeconds: number;
+  };
   /** Bearer tokens accepted by the read API; empty means the read API is open. */
   readApiTokens: string[];
   /** Tenant credentials and read tokens kept in the database. */
@@ -191,6 +204,7 @@ export function loadConfig(raw: Record<string, string | undefined> = process.env
           (env.VAPI_WEBHOOK_HMAC_INCLUDE_TIMESTAMP ? '{timestamp}.{body}' : '{body}'),
         includeTimestamp: env.VAPI_WEBHOOK_HMAC_INCLUDE_TIMESTAMP,
         toleranceSeconds: env.VAPI_WEBHOOK_HMAC_TOLERANCE_SECONDS,
+        secretIsBase64: env.VAPI_WEBHOOK_HMAC_SECRET_IS_BASE64,
       },
     },
     vapi: {
@@ -201,6 +215,8 @@ export function loadConfig(raw: Record<string, string | undefined> = process.env
       apiKey: env.VAPI_API_KEY,
       apiUrl: env.VAPI_API_URL,
       apiTimeoutMs: env.VAPI_API_TIMEOUT_MS,
+      apiConcurrency: env.VAPI_API_CONCURRENCY,
+      apiRetries: env.VAPI_API_RETRIES,
     },
     worker: {
       eventsConcurrency: env.WORKER_EVENTS_CONCURRENCY,
@@ -225,6 +241,8 @@ export function loadConfig(raw: Record<string, string | undefined> = process.env
     reconcile: {
       intervalMinutes: env.RECONCILE_INTERVAL_MINUTES,
       staleMinutes: env.RECONCILE_STALE_MINUTES,
+      sweepIntervalSeconds: env.RECONCILE_SWEEP_INTERVAL_SECONDS,
+      settleSeconds: env.RECONCILE_SETTLE_SECONDS,
     },
     readApiTokens: list(env.API_TOKENS),
     tenancy: {

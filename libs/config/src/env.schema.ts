@@ -205,6 +205,18 @@ export class EnvironmentVariables {
   @Min(100)
   VAPI_API_TIMEOUT_MS: number = 10_000;
 
+  /** VAPI REST API requests in flight at once per process (sweep, lookups, CLI). */
+  @IsInt()
+  @Min(1)
+  @Max(32)
+  VAPI_API_CONCURRENCY: number = 4;
+
+  /** Retries of one VAPI REST API request answered 429 (after its Retry-After) or, for reads, 5xx. */
+  @IsInt()
+  @Min(0)
+  @Max(10)
+  VAPI_API_RETRIES: number = 3;
+
   /** Call-event jobs held at once: at least a batch, so the next gathers while one commits. */
   @IsInt()
   @Min(1)
@@ -281,6 +293,22 @@ export class EnvironmentVariables {
   @IsInt()
   @Min(1)
   RECONCILE_STALE_MINUTES: number = 30;
+
+  /**
+   * How often the worker sweeps `GET /call?updatedAtGt=<watermark>` for calls whose webhooks
+   * were missed (only when VAPI_API_KEY is set); 0 turns the sweep off.
+   */
+  @IsInt()
+  @Min(0)
+  RECONCILE_SWEEP_INTERVAL_SECONDS: number = 60;
+
+  /**
+   * The sweep looks only at calls VAPI last changed at least this long ago, so a report still
+   * on its way is not replaced by one built from the Call object.
+   */
+  @IsInt()
+  @Min(0)
+  RECONCILE_SETTLE_SECONDS: number = 30;
 
   /** Bearer tokens for the read API (comma-separated); unset leaves it open (with a warning). */
   @IsOptional()

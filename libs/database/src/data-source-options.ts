@@ -5,6 +5,7 @@ import { CallEventRecord } from './entities/call-event-record.entity';
 import { Call } from './entities/call.entity';
 import { OutboxEntry } from './entities/outbox-entry.entity';
 import { ReadToken } from './entities/read-token.entity';
+import { ReconcileWatermark } from './entities/reconcile-watermark.entity';
 import { Recording } from './entities/recording.entity';
 import { Tenant } from './entities/tenant.entity';
 import { TranscriptSegment } from './entities/transcript-segment.entity';
@@ -21,6 +22,7 @@ export const ENTITIES = [
   WebhookCredential,
   ReadToken,
   OutboxEntry,
+  ReconcileWatermark,
 ];
 
 /**

@@ -8,6 +8,7 @@ import { CallEventsRepository } from './repositories/call-events.repository';
 import { CallsRepository } from './repositories/calls.repository';
 import { OutboxRepository } from './repositories/outbox.repository';
 import { ReadTokensRepository } from './repositories/read-tokens.repository';
+import { ReconcileStateRepository } from './repositories/reconcile-state.repository';
 import { RecordingsRepository } from './repositories/recordings.repository';
 import { TenantsRepository } from './repositories/tenants.repository';
 import { TranscriptSegmentsRepository } from './repositories/transcript-segments.repository';
@@ -23,6 +24,7 @@ const REPOSITORIES = [
   WebhookCredentialsRepository,
   ReadTokensRepository,
   OutboxRepository,
+  ReconcileStateRepository,
 ];
 
 /**

@@ -21,6 +21,8 @@ export * from './repositories/webhook-credentials.repository';
 export * from './tenancy/credential-secrets';
 export * from './tenancy/read-token-probe';
 export * from './tenancy/secret-box';
+export * from './entities/reconcile-watermark.entity';
+export * from './repositories/reconcile-state.repository';
 export * from './tenancy/tenant-keys';
 export * from './entities/outbox-entry.entity';
 export * from './repositories/outbox.repository';

@@ -19,6 +19,7 @@ export enum JobName {
   PurgePayloads = 'purge-payloads',
   Replay = 'replay',
   ReconcileCalls = 'reconcile-calls',
+  SweepCalls = 'sweep-calls',
 }
 
 /** Payload of each job, keyed by job name. */
@@ -55,6 +56,8 @@ export interface JobPayloads {
   };
   /** Recover missed end-of-call reports from VAPI's REST API; no ids means the stale calls. */
   [JobName.ReconcileCalls]: { callIds?: string[] };
+  /** Compare the calls VAPI changed since the stored watermark with what is stored. */
+  [JobName.SweepCalls]: Record<string, never>;
 }
 
 export type JobOf<N extends JobName> = JobPayloads[N];
@@ -93,4 +96,5 @@ export const jobIds = {
 export const JobSchedulerId = {
   PurgePayloads: 'purge-payloads',
   ReconcileCalls: 'reconcile-calls',
+  SweepCalls: 'sweep-calls',
 } as const;

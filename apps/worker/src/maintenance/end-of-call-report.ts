@@ -35,3 +35,19 @@ function epochMs(value: unknown): number | undefined {
   const ms = Date.parse(value);
   return Number.isNaN(ms) ? undefined : ms;
 }
+
+/**
+ * The `status-update` VAPI would have sent when the call entered its current status, built
+ * from the Call object: for a call VAPI has and we never heard of. Its dedup key is the real
+ * update's (status and endedReason), so the real one, arriving late, changes nothing twice.
+ */
+export function statusUpdateFromCall(call: VapiCall): { message: Record<string, unknown> } {
+  const message: Record<string, unknown> = { type: 'status-update', status: call.status };
+  const timestamp = epochMs(call.updatedAt) ?? epochMs(call.createdAt);
+  if (timestamp !== undefined) message.timestamp = timestamp;
+  if (call.status === 'ended' && call.endedReason !== undefined) {
+    message.endedReason = call.endedReason;
+  }
+  message.call = call;
+  return { message };
+}

@@ -1,12 +1,13 @@
 import { Module } from '@nestjs/common';
 import { CallsService } from '../calls/calls.service';
+import { CallSweepService } from './call-sweep.service';
 import { TranscriptsModule } from '../transcripts/transcripts.module';
 import { MaintenanceProcessor } from './maintenance.processor';
 import { MaintenanceScheduler } from './maintenance.scheduler';
 import { PayloadRetentionService } from './payload-retention.service';
 import { ReconcileService } from './reconcile.service';
 import { ReplayService } from './replay.service';
-import { VapiApiClient } from './vapi-api.client';
+import { VapiApiClient } from '../vapi-api/vapi-api.client';
 
 /**
  * The maintenance services without any BullMQ consumer, for the CLI (which must not take jobs
@@ -18,10 +19,11 @@ export const MAINTENANCE_SERVICES = [
   PayloadRetentionService,
   ReplayService,
   ReconcileService,
+  CallSweepService,
   VapiApiClient,
 ];
 
-/** Replay, payload retention and reconciliation on the `maintenance` queue, and their schedules. */
+/** Replay, payload retention, reconciliation and the sweep on the `maintenance` queue, and their schedules. */
 @Module({
   imports: [TranscriptsModule],
   providers: [...MAINTENANCE_SERVICES, MaintenanceProcessor, MaintenanceScheduler],

@@ -1,28 +1,30 @@
 import { Job, UnrecoverableError } from 'bullmq';
 import { JobName, QueueName, type JobOf } from '@app/queue';
+import { CallSweepService, type SweepReport } from './call-sweep.service';
 import { QueueProcessor, QueueWorker } from '../common/queue-processor';
 import { PayloadRetentionService, type PurgeReport } from './payload-retention.service';
 import { ReconcileService, type ReconcileReport } from './reconcile.service';
 import { ReplayService, type ReplayReport } from './replay.service';
 
 /**
- * Consumes `maintenance`: payload retention and reconciliation (from their job schedulers) and
+ * Consumes `maintenance`: payload retention, the stale-call lookup and the sweep (from their job schedulers) and
  * admin replay requests. Each job returns its report, which Bull Board shows.
  */
 @QueueWorker(QueueName.Maintenance)
 export class MaintenanceProcessor extends QueueProcessor<
   unknown,
-  PurgeReport | ReplayReport | ReconcileReport
+  PurgeReport | ReplayReport | ReconcileReport | SweepReport
 > {
   constructor(
     private readonly retention: PayloadRetentionService,
     private readonly replay: ReplayService,
     private readonly reconcile: ReconcileService,
+    private readonly sweep: CallSweepService,
   ) {
     super();
   }
 
-  async handle(job: Job): Promise<PurgeReport | ReplayReport | ReconcileReport> {
+  async handle(job: Job): Promise<PurgeReport | ReplayReport | ReconcileReport | SweepReport> {
     switch (job.name) {
       case String(JobName.PurgePayloads):
         return this.retention.purge();
@@ -48,6 +50,9 @@ export class MaintenanceProcessor extends QueueProcessor<
         const data = job.data as JobOf<JobName.ReconcileCalls>;
         return this.reconcile.reconcile({ callIds: data.callIds });
       }
+      case String(JobName.SweepCalls):
+        if (!this.sweep.enabled) throw new UnrecoverableError('VAPI_API_KEY is not set');
+        return this.sweep.sweep();
       default:
         throw new UnrecoverableError(`unknown job name ${job.name}`);
     }

@@ -15,8 +15,9 @@ const MAX_RETRY_DELAY_MS = 30_000;
 
 /**
  * Registers the repeatable maintenance jobs at boot: payload retention every
- * RETENTION_INTERVAL_MINUTES (unless RETENTION_PAYLOAD_DAYS is 0) and reconciliation every
- * RECONCILE_INTERVAL_MINUTES (only with VAPI_API_KEY). A disabled one is removed, so turning
+ * RETENTION_INTERVAL_MINUTES (unless RETENTION_PAYLOAD_DAYS is 0), the stale-call lookup every
+ * RECONCILE_INTERVAL_MINUTES and the sweep of recently changed calls every
+ * RECONCILE_SWEEP_INTERVAL_SECONDS (both only with VAPI_API_KEY). A disabled one is removed, so turning
  * it off takes effect at the next boot. Every worker upserts the same scheduler ids, so however
  * many workers boot there is one scheduler, and one job per interval, of each.
  */
@@ -65,6 +66,15 @@ export class MaintenanceScheduler implements OnApplicationBootstrap, OnApplicati
       );
     } else {
       await this.queue.removeJobScheduler(JobSchedulerId.ReconcileCalls);
+    }
+    if (vapi.apiKey !== undefined && reconcile.sweepIntervalSeconds > 0) {
+      await this.queue.upsertJobScheduler(
+        JobSchedulerId.SweepCalls,
+        { every: reconcile.sweepIntervalSeconds * 1000 },
+        { name: JobName.SweepCalls, data: {} },
+      );
+    } else {
+      await this.queue.removeJobScheduler(JobSchedulerId.SweepCalls);
     }
   }
 

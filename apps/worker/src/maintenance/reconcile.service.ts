@@ -6,7 +6,7 @@ import { CallEventsRepository, CallsRepository } from '@app/database';
 import { QueueName, callEventJob } from '@app/queue';
 import { normalizeWebhook, redactPayload } from '@app/vapi';
 import { endOfCallReportFromCall } from './end-of-call-report';
-import { VapiApiClient, VapiApiError } from './vapi-api.client';
+import { VapiApiClient, VapiApiError } from '../vapi-api/vapi-api.client';
 
 /** What reconciling some calls did. */
 export interface ReconcileReport {
