@@ -16,6 +16,11 @@ export class ListCallsQuery {
   @IsString()
   assistantId?: string;
 
+  /** One tenant's calls (operators); a tenant token only ever sees its own. */
+  @IsOptional()
+  @IsString()
+  tenant?: string;
+
   /** Calls created at or after this instant (ISO 8601). */
   @IsOptional()
   @IsISO8601()
@@ -38,4 +43,11 @@ export class ListCallsQuery {
   @IsInt()
   @Min(0)
   offset: number = 0;
+}
+
+/** Query string of one call's routes: an operator names the tenant when a VAPI id is ambiguous. */
+export class CallTenantQuery {
+  @IsOptional()
+  @IsString()
+  tenant?: string;
 }
