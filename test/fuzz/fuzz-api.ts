@@ -9,17 +9,11 @@ import { VapiResponderService } from '../../apps/api/src/vapi-webhook/vapi-respo
 import { testConfig } from '../helpers/config';
 import { createTestDatabase, type TestDatabase } from '../helpers/database';
 import { deleteQueueKeys } from '../helpers/redis';
+import type { Reply } from './webhook-oracle';
 import { FUZZ_AUTH_ENV, renderCase, type WebhookCase } from './arbitraries/webhook-requests';
-import { answerProblems, expectationOf } from './webhook-oracle';
+import { expectationOf, judgeReply } from './webhook-oracle';
 
 export const WEBHOOK_PATH = '/api/webhook/vapi';
-
-/** What came back: a status and a body, or the transport error (a reset, a hang-up). */
-export interface Reply {
-  status: number;
-  body: string;
-  error?: string;
-}
 
 /**
  * The real api (every auth mode configured), its own database and queue prefix, no worker, so
@@ -131,44 +125,15 @@ export async function checkCase(
   const before = await api.jobCount();
   const reply =
     transport === 'inject' ? await api.inject(bytes, headers) : await api.http(bytes, headers);
-  const problems: string[] = [];
-  if (reply.status === 0) return [`no answer: ${reply.error ?? 'connection closed'}`];
-  if (reply.status >= 500) return [`${reply.status}: ${reply.body.slice(0, 300)}`];
-
-  let answer: unknown;
-  try {
-    answer = JSON.parse(reply.body);
-  } catch {
-    problems.push(`answer is not JSON: ${reply.body.slice(0, 200)}`);
-  }
-
+  const problems = judgeReply(expected, reply, (event) => api.responder.expectsAnswer(event));
+  if (problems.length > 0 || reply.status === 0) return problems;
   if (reply.status >= 400) {
-    const message = (answer as { message?: unknown } | undefined)?.message;
-    if (typeof message !== 'string' || message.trim() === '') {
-      problems.push(`${reply.status} without a reason: ${reply.body.slice(0, 200)}`);
-    }
-    if (expected.accept) {
-      problems.push(
-        `refused a valid ${expected.event.kind} with ${reply.status}: ${String(message)}`,
-      );
-    }
     const after = await api.jobCount();
-    if (after !== before)
-      problems.push(`refused (${reply.status}) but enqueued ${after - before} job(s)`);
-    return problems;
+    return after === before
+      ? []
+      : [`refused (${reply.status}) but enqueued ${after - before} job(s)`];
   }
-
-  if (!expected.accept) {
-    return [...problems, `accepted (${reply.status}) what must be refused (${expected.why})`];
-  }
-  problems.push(
-    ...answerProblems(
-      expected.event,
-      expected.body,
-      answer,
-      api.responder.expectsAnswer(expected.event),
-    ),
-  );
+  if (!expected.accept) return [];
   const job = await api.queue.getJob(jobIds.callEvent(expected.event.dedupKey));
   if (job === undefined) {
     problems.push(`accepted ${expected.event.kind} but its job is not in the queue`);

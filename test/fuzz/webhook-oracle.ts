@@ -8,6 +8,50 @@ export type Expectation =
   /** Anything else: must be refused with a 4xx and a reason, and enqueue nothing. */
   | { accept: false; why: string };
 
+/** What came back: a status and a body, or the transport error (a reset, a hang-up). */
+export interface Reply {
+  status: number;
+  body?: string;
+  error?: string;
+}
+
+/**
+ * What is wrong with a reply (empty when nothing): never a 5xx or a lost connection; a refusal is
+ * a 4xx with a reason, and only for what must be refused; an acceptance only for what must be
+ * accepted, with the answer VAPI needs. (Whether the queue agrees is the caller's to check.)
+ */
+export function judgeReply(
+  expected: Expectation,
+  reply: Reply,
+  expectsAnswer: (event: CallEvent) => boolean,
+): string[] {
+  const text = reply.body ?? '';
+  if (reply.status === 0) return [`no answer: ${reply.error ?? 'connection closed'}`];
+  if (reply.status >= 500) return [`${reply.status}: ${text.slice(0, 300)}`];
+  let answer: unknown;
+  try {
+    answer = JSON.parse(text);
+  } catch {
+    return [`${reply.status} answer is not JSON: ${text.slice(0, 200)}`];
+  }
+  if (reply.status >= 400) {
+    const message = (answer as { message?: unknown } | null)?.message;
+    const problems: string[] = [];
+    if (typeof message !== 'string' || message.trim() === '') {
+      problems.push(`${reply.status} without a reason: ${text.slice(0, 200)}`);
+    }
+    if (expected.accept) {
+      problems.push(
+        `refused a valid ${expected.event.kind} with ${reply.status}: ${String(message)}`,
+      );
+    }
+    return problems;
+  }
+  if (!expected.accept)
+    return [`accepted (${reply.status}) what must be refused (${expected.why})`];
+  return answerProblems(expected.event, expected.body, answer, expectsAnswer(expected.event));
+}
+
 /** Bodies are read as UTF-8 (RFC 8259 §8.1), whatever charset a sender claims. */
 export function expectationOf(c: WebhookCase, bytes: Buffer): Expectation {
   if (!c.auth.valid) return { accept: false, why: `auth: ${c.auth.mode}` };

@@ -25,10 +25,10 @@ export interface AuthCase {
   headers(body: Buffer, nowSeconds: number): Record<string, string>;
 }
 
-const sign = (body: Buffer, timestamp: string, secret: string = FUZZ_SECRETS.hmac): string =>
+const sign = (body: Buffer, timestamp: string, secret: string): string =>
   createHmac('sha256', secret).update(`${timestamp}.`).update(body).digest('hex');
 
-const hmac = (
+const hmacCase = (
   mode: string,
   valid: boolean,
   build: (body: Buffer, now: number) => { ts: string; sig: string },
@@ -41,63 +41,93 @@ const hmac = (
   },
 });
 
-const fixed = (mode: string, valid: boolean, headers: Record<string, string>): AuthCase => ({
-  mode,
-  valid,
-  headers: () => headers,
-});
+/** The secrets an api under test has; a mode without one can never authenticate. */
+export interface AuthSecrets {
+  legacy?: string;
+  bearer?: string;
+  hmac?: string;
+}
 
-/** Each auth mode done right, and each broken in the ways senders break it. */
-export const AUTH_CASES: readonly AuthCase[] = [
-  fixed('x-vapi-secret', true, { 'x-vapi-secret': FUZZ_SECRETS.legacy }),
-  fixed('bearer', true, { authorization: `Bearer ${FUZZ_SECRETS.bearer}` }),
-  fixed('bearer, lower-case scheme', true, { authorization: `bearer ${FUZZ_SECRETS.bearer}` }),
-  hmac('hmac', true, (body, now) => ({ ts: String(now), sig: sign(body, String(now)) })),
-  hmac('hmac, ms timestamp', true, (body, now) => ({
-    ts: String(now * 1000),
-    sig: sign(body, String(now * 1000)),
-  })),
-  fixed('none', false, {}),
-  fixed('x-vapi-secret, wrong', false, { 'x-vapi-secret': `${FUZZ_SECRETS.legacy}x` }),
-  fixed('x-vapi-secret, prefix', false, { 'x-vapi-secret': FUZZ_SECRETS.legacy.slice(0, -1) }),
-  fixed('x-vapi-secret, empty', false, { 'x-vapi-secret': '' }),
-  fixed('x-vapi-secret, huge', false, { 'x-vapi-secret': 'x'.repeat(8_000) }),
-  fixed('x-vapi-secret, other header', false, { 'x-vapi-secrets': FUZZ_SECRETS.legacy }),
-  fixed('bearer, no scheme', false, { authorization: FUZZ_SECRETS.bearer }),
-  fixed('bearer, basic scheme', false, { authorization: `Basic ${FUZZ_SECRETS.bearer}` }),
-  fixed('bearer, wrong token', false, { authorization: `Bearer ${FUZZ_SECRETS.legacy}` }),
-  fixed('bearer, empty token', false, { authorization: 'Bearer ' }),
-  fixed('bearer, tab instead of space', false, { authorization: `Bearer\t${FUZZ_SECRETS.bearer}` }),
-  hmac('hmac, wrong secret', false, (body, now) => ({
-    ts: String(now),
-    sig: sign(body, String(now), FUZZ_SECRETS.legacy),
-  })),
-  hmac('hmac, other body', false, (body, now) => ({
-    ts: String(now),
-    sig: sign(Buffer.concat([body, Buffer.from(' ')]), String(now)),
-  })),
-  hmac('hmac, stale', false, (body, now) => ({
-    ts: String(now - 3_600),
-    sig: sign(body, String(now - 3_600)),
-  })),
-  hmac('hmac, future', false, (body, now) => ({
-    ts: String(now + 3_600),
-    sig: sign(body, String(now + 3_600)),
-  })),
-  hmac('hmac, malformed timestamp', false, (body, now) => ({
-    ts: `${now}abc`,
-    sig: sign(body, `${now}abc`),
-  })),
-  hmac('hmac, truncated signature', false, (body, now) => ({
-    ts: String(now),
-    sig: sign(body, String(now)).slice(0, 63),
-  })),
-  hmac('hmac, no signature', false, (_body, now) => ({ ts: String(now), sig: '' })),
-  hmac('hmac, signature is the secret', false, (_body, now) => ({
-    ts: String(now),
-    sig: FUZZ_SECRETS.hmac,
-  })),
-];
+/**
+ * Each auth mode done right (valid only when the api has that mode's secret), and each broken
+ * in the ways senders break it.
+ */
+export function authCases(configured: AuthSecrets): AuthCase[] {
+  // A mode the api lacks is still tried, with a value it could never accept.
+  const secrets = {
+    legacy: configured.legacy ?? 'unconfigured-legacy-secret',
+    bearer: configured.bearer ?? 'unconfigured-bearer-token',
+    hmac: configured.hmac ?? 'unconfigured-hmac-secret',
+  };
+  const fixed = (mode: string, valid: boolean, headers: Record<string, string>): AuthCase => ({
+    mode,
+    valid,
+    headers: () => headers,
+  });
+  const hmac = (
+    mode: string,
+    valid: boolean,
+    build: (body: Buffer, now: number, secret: string) => { ts: string; sig: string },
+  ): AuthCase => hmacCase(mode, valid, (body, now) => build(body, now, secrets.hmac));
+  return [
+    fixed('x-vapi-secret', configured.legacy !== undefined, { 'x-vapi-secret': secrets.legacy }),
+    fixed('bearer', configured.bearer !== undefined, { authorization: `Bearer ${secrets.bearer}` }),
+    fixed('bearer, lower-case scheme', configured.bearer !== undefined, {
+      authorization: `bearer ${secrets.bearer}`,
+    }),
+    hmac('hmac', configured.hmac !== undefined, (body, now, key) => ({
+      ts: String(now),
+      sig: sign(body, String(now), key),
+    })),
+    hmac('hmac, ms timestamp', configured.hmac !== undefined, (body, now, key) => ({
+      ts: String(now * 1000),
+      sig: sign(body, String(now * 1000), key),
+    })),
+    fixed('none', false, {}),
+    fixed('x-vapi-secret, wrong', false, { 'x-vapi-secret': `${secrets.legacy}x` }),
+    fixed('x-vapi-secret, prefix', false, { 'x-vapi-secret': secrets.legacy.slice(0, -1) }),
+    fixed('x-vapi-secret, empty', false, { 'x-vapi-secret': '' }),
+    fixed('x-vapi-secret, huge', false, { 'x-vapi-secret': 'x'.repeat(8_000) }),
+    fixed('x-vapi-secret, other header', false, { 'x-vapi-secrets': secrets.legacy }),
+    fixed('bearer, no scheme', false, { authorization: secrets.bearer }),
+    fixed('bearer, basic scheme', false, { authorization: `Basic ${secrets.bearer}` }),
+    fixed('bearer, wrong token', false, { authorization: `Bearer ${secrets.legacy}` }),
+    fixed('bearer, empty token', false, { authorization: 'Bearer ' }),
+    fixed('bearer, tab instead of space', false, { authorization: `Bearer\t${secrets.bearer}` }),
+    hmac('hmac, wrong secret', false, (body, now) => ({
+      ts: String(now),
+      sig: sign(body, String(now), `${secrets.hmac}x`),
+    })),
+    hmac('hmac, other body', false, (body, now) => ({
+      ts: String(now),
+      sig: sign(Buffer.concat([body, Buffer.from(' ')]), String(now), secrets.hmac),
+    })),
+    hmac('hmac, stale', false, (body, now) => ({
+      ts: String(now - 3_600),
+      sig: sign(body, String(now - 3_600), secrets.hmac),
+    })),
+    hmac('hmac, future', false, (body, now) => ({
+      ts: String(now + 3_600),
+      sig: sign(body, String(now + 3_600), secrets.hmac),
+    })),
+    hmac('hmac, malformed timestamp', false, (body, now) => ({
+      ts: `${now}abc`,
+      sig: sign(body, `${now}abc`, secrets.hmac),
+    })),
+    hmac('hmac, truncated signature', false, (body, now) => ({
+      ts: String(now),
+      sig: sign(body, String(now), secrets.hmac).slice(0, 63),
+    })),
+    hmac('hmac, no signature', false, (_body, now) => ({ ts: String(now), sig: '' })),
+    hmac('hmac, signature is the secret', false, (_body, now) => ({
+      ts: String(now),
+      sig: secrets.hmac,
+    })),
+  ];
+}
+
+/** The cases for the fuzzed api, which has every mode's secret. */
+export const AUTH_CASES: readonly AuthCase[] = authCases(FUZZ_SECRETS);
 
 /** Content types: JSON in its spellings (parsed), and everything else (415). */
 export const JSON_CONTENT_TYPES = [
@@ -203,7 +233,7 @@ export function renderCase(
  * sometimes truncated or in a wrong charset), with a content type and an auth case. Valid auth
  * and JSON content types dominate so that most cases reach validation and the responder.
  */
-export function webhookCaseArb(): fc.Arbitrary<WebhookCase> {
+export function webhookCaseArb(auth: readonly AuthCase[] = AUTH_CASES): fc.Arbitrary<WebhookCase> {
   return fc
     .record({
       body: mutatedBody(knownBody()),
@@ -214,8 +244,8 @@ export function webhookCaseArb(): fc.Arbitrary<WebhookCase> {
         { weight: 1, arbitrary: fc.constant(undefined) },
       ),
       auth: fc.oneof(
-        { weight: 6, arbitrary: fc.constantFrom(...AUTH_CASES.filter((a) => a.valid)) },
-        { weight: 1, arbitrary: fc.constantFrom(...AUTH_CASES.filter((a) => !a.valid)) },
+        { weight: 6, arbitrary: fc.constantFrom(...auth.filter((a) => a.valid)) },
+        { weight: 1, arbitrary: fc.constantFrom(...auth.filter((a) => !a.valid)) },
       ),
     })
     .map(describedCase);
