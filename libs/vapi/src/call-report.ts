@@ -41,7 +41,9 @@ export function reportFromLegacyCall(call: JsonObject): CallReport {
   const recordings = collectRecordings(call);
   return compact<CallReport>({
     endedReason: str(call.endedReason) ?? str(call.endReason),
-    durationSeconds: num(call.duration) ?? elapsedSeconds(call.startedAt, call.endedAt),
+    durationSeconds: boundedSeconds(
+      num(call.duration) ?? elapsedSeconds(call.startedAt, call.endedAt),
+    ),
     cost: costString(call.cost),
     summary: str(call.summary),
     transcript: utterancesFromLegacyTranscript(call.transcript, call.startedAt),
@@ -49,18 +51,38 @@ export function reportFromLegacyCall(call: JsonObject): CallReport {
   });
 }
 
+/**
+ * Within the columns these land in (`numeric(14,6)` USD, `numeric(12,3)` seconds), a unit short
+ * so that rounding to the column's scale cannot reach the limit. A value beyond them is no real
+ * call's and would fail its job in every retry, so it is dropped like any unreadable value.
+ */
+const MAX_COST_USD = 99_999_999;
+const MAX_DURATION_SECONDS = 999_999_999;
+
 /** USD as a decimal string; numbers are printed as JSON gave them, numeric strings kept. */
 export function costString(value: unknown): string | undefined {
-  if (typeof value === 'number') return Number.isFinite(value) ? String(value) : undefined;
-  if (typeof value === 'string' && DECIMAL.test(value.trim())) return value.trim();
-  return undefined;
+  const text =
+    typeof value === 'number'
+      ? String(value)
+      : typeof value === 'string' && DECIMAL.test(value.trim())
+        ? value.trim()
+        : undefined;
+  return text !== undefined && Math.abs(Number(text)) < MAX_COST_USD ? text : undefined;
 }
 
-/** `durationSeconds`, else `durationMs`, else `endedAt - startedAt`. */
+function boundedSeconds(seconds: number | undefined): number | undefined {
+  return seconds !== undefined && Math.abs(seconds) < MAX_DURATION_SECONDS ? seconds : undefined;
+}
+
+/** `durationSeconds`, else `durationMs`, else `endedAt - startedAt`, when the column holds it. */
 function vapiDurationSeconds(
   message: JsonObject,
   call: JsonObject | undefined,
 ): number | undefined {
+  return boundedSeconds(anyDurationSeconds(message, call));
+}
+
+function anyDurationSeconds(message: JsonObject, call: JsonObject | undefined): number | undefined {
   const seconds = num(message.durationSeconds);
   if (seconds !== undefined) return seconds;
   const ms = num(message.durationMs);

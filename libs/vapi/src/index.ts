@@ -7,6 +7,7 @@ export * from './normalize-vapi-message';
 export * from './normalize-webhook';
 export * from './recordings';
 export * from './redact';
+export * from './storable-json';
 export * from './timestamp';
 export * from './transcript';
 export * from './webhook-validation.error';

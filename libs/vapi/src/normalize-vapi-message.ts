@@ -21,6 +21,12 @@ const KIND_BY_TYPE: ReadonlyMap<string, CallEventKind> = new Map<string, CallEve
   ['knowledge-base-request', 'knowledge-base-request'],
 ]);
 
+/**
+ * Every VAPI message type with a kind of its own (any other type is kind `other`). Generated
+ * tests enumerate this list, so a type added to the map above is fuzzed the day it is added.
+ */
+export const VAPI_MESSAGE_TYPES: readonly string[] = [...KIND_BY_TYPE.keys()];
+
 /** Kinds that change a call's record, so they are useless without knowing which call. */
 const NEEDS_CALL_ID: ReadonlySet<CallEventKind> = new Set<CallEventKind>([
   'status-update',

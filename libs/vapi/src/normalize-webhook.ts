@@ -3,6 +3,7 @@ import { computeDedupKey } from './dedup-key';
 import { isJsonObject } from './json-value';
 import { completeLegacyBody, identifyLegacyBody } from './normalize-legacy-body';
 import { completeVapiMessage, identifyVapiMessage } from './normalize-vapi-message';
+import { assertStorableJson } from './storable-json';
 import { WebhookValidationError } from './webhook-validation.error';
 
 /** What the intake needs to know of a body: that it is valid, what it is and its identity. */
@@ -32,7 +33,8 @@ export function identifyWebhook(body: unknown): WebhookIdentity {
  * Turns a parsed webhook body — VAPI `{"message": {...}}` or legacy `{"type": "call.*",
  * "call": {...}}` — into a `CallEvent` with its dedup key. Throws `WebhookValidationError`
  * when the body is neither, or lacks what its kind needs (type, call id, status).
- * Unknown VAPI message types are not errors: they become kind `other`.
+ * Unknown VAPI message types are not errors: they become kind `other`. A body that could never
+ * be stored (see `assertStorableJson`) is refused the same way, before anything recurses into it.
  */
 export function normalizeWebhook(body: unknown): CallEvent {
   const identified = identify(body);
@@ -60,6 +62,7 @@ type Identified =
 
 function identify(body: unknown): Identified {
   if (!isJsonObject(body)) throw new WebhookValidationError('body must be a JSON object');
+  assertStorableJson(body);
   if ('message' in body) {
     const vapi = identifyVapiMessage(body.message);
     return { format: 'vapi', vapi, fields: vapi.fields, source: body.message };

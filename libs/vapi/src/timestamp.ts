@@ -33,7 +33,15 @@ function fromEpoch(value: number): string | null {
   return fromMillis(epoch < SECONDS_THRESHOLD ? epoch * 1000 : epoch);
 }
 
+/**
+ * Times Postgres and ISO 8601's four-digit years can both hold. JavaScript dates reach year
+ * 275760, which `toISOString` writes as `+275760-…` and Postgres refuses: such a time would be
+ * acknowledged and then fail its job, so it is treated as unusable, like any unparsable time.
+ */
+const LATEST_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+
 function fromMillis(ms: number): string | null {
   const date = new Date(Math.round(ms));
-  return Number.isNaN(date.getTime()) ? null : date.toISOString();
+  const time = date.getTime();
+  return Number.isNaN(time) || time < 0 || time > LATEST_MS ? null : date.toISOString();
 }

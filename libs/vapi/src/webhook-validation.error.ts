@@ -15,5 +15,14 @@ export function checkedCallId(id: string | undefined, field: string): string | u
   if (id !== undefined && id.includes('/')) {
     throw new WebhookValidationError(`${field} must not contain '/'`);
   }
+  if (id !== undefined && id.length > MAX_ID_LENGTH) {
+    throw new WebhookValidationError(`${field} must be at most ${MAX_ID_LENGTH} characters`);
+  }
   return id;
 }
+
+/**
+ * Longest id kept (VAPI's are 36-character UUIDs). Ids are indexed, and Postgres refuses an index
+ * entry over ~2.7 kB: a longer one would be acknowledged and then fail in every retry.
+ */
+export const MAX_ID_LENGTH = 255;

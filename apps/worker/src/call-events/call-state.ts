@@ -268,7 +268,10 @@ function laterTime(a: string | null, b: string | null): string | null {
 function elapsedSeconds(startedAt: string | null, endedAt: string | null): string | null {
   if (startedAt === null || endedAt === null) return null;
   const ms = Date.parse(endedAt) - Date.parse(startedAt);
-  return Number.isFinite(ms) && ms >= 0 ? toDecimalString(ms / 1000, DURATION_SCALE) : null;
+  // numeric(12,3) holds under 1e9 s; a wider span is from a nonsense time, not a call.
+  return Number.isFinite(ms) && ms >= 0 && ms < 1e12
+    ? toDecimalString(ms / 1000, DURATION_SCALE)
+    : null;
 }
 
 /**

@@ -86,4 +86,20 @@ describe(ToolRegistry.name, () => {
     expect(JSON.parse(ok.result ?? '')).toMatchObject({ timezone: 'Asia/Tokyo' });
     expect(bad.error).toMatch(/get_current_time failed/);
   });
+
+  // Shrunk by test/fuzz: `{"message":{"type":"tool-calls","call":{…},"toolCallList":[null]}}`
+  // threw on `null.id` and VAPI got a 500 mid-call.
+  it('skips list items that are not objects and still answers the others', async () => {
+    const call = { id: 'ok', function: { name: 'echo', arguments: '{}' } };
+    expect(await registry.runAll({ toolCallList: [null] }, 'call-3')).toEqual([]);
+    expect(await registry.runAll({ toolCallList: [null, 7, 'x', [], call] }, 'call-3')).toEqual([
+      { toolCallId: 'ok', name: 'echo', result: '{}' },
+    ]);
+    expect(
+      await registry.runAll(
+        { toolWithToolCallList: [null, { toolCall: null }, { toolCall: call }] },
+        null,
+      ),
+    ).toEqual([{ toolCallId: 'ok', name: 'echo', result: '{}' }]);
+  });
 });

@@ -42,6 +42,9 @@ const parseArguments = (raw: unknown): Record<string, unknown> => {
   return raw && typeof raw === 'object' ? (raw as Record<string, unknown>) : {};
 };
 
+const isItem = (value: unknown): value is ToolCallItem & { toolCall?: unknown } =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
 /** Runs the tool calls of a `tool-calls` message and builds one result per `toolCallId`. */
 export class ToolRegistry {
   private readonly logger = new Logger(ToolRegistry.name);
@@ -51,15 +54,17 @@ export class ToolRegistry {
     this.handlers = new Map(handlers.map((h) => [h.name, h]));
   }
 
+  /**
+   * Items that are not objects (`null`, numbers, strings) carry no toolCallId to answer, so they
+   * are skipped rather than allowed to fail the whole answer.
+   */
   async runAll(message: Record<string, unknown>, callId: string | null): Promise<ToolCallResult[]> {
-    const list = Array.isArray(message.toolCallList)
-      ? (message.toolCallList as ToolCallItem[])
+    const list: unknown[] = Array.isArray(message.toolCallList)
+      ? message.toolCallList
       : Array.isArray(message.toolWithToolCallList)
-        ? (message.toolWithToolCallList as { toolCall?: ToolCallItem }[]).map(
-            (t) => t.toolCall ?? {},
-          )
+        ? message.toolWithToolCallList.map((t: unknown) => (isItem(t) ? t.toolCall : undefined))
         : [];
-    return Promise.all(list.map((item) => this.runOne(item, callId)));
+    return Promise.all(list.filter(isItem).map((item) => this.runOne(item, callId)));
   }
 
   private async runOne(item: ToolCallItem, callId: string | null): Promise<ToolCallResult> {
