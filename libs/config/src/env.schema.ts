@@ -53,6 +53,21 @@ export class EnvironmentVariables {
   @IsUrl({ protocols: ['redis', 'rediss'], require_tld: false, require_protocol: true })
   REDIS_URL: string = 'redis://127.0.0.1:6379';
 
+  /**
+   * Where the queues live: `redis` (REDIS_URL) or `postgres` (tables in the `bullmq` schema of
+   * DATABASE_URL's database). Unset: `redis` when REDIS_URL is set, `postgres` otherwise.
+   */
+  @IsOptional()
+  @IsIn(['redis', 'postgres'])
+  QUEUE_BACKEND?: 'redis' | 'postgres';
+
+  /**
+   * Data of the embedded PostgreSQL that `npm start` runs when neither DATABASE_URL nor
+   * REDIS_URL is set (kept across restarts).
+   */
+  @IsString()
+  DATA_DIR: string = './data';
+
   /** BullMQ key prefix: two deployments (or test runs) on one Redis stay apart by prefix. */
   @Matches(/^[A-Za-z0-9_.-]+$/, { message: 'QUEUE_PREFIX may only contain letters, digits, _ . -' })
   QUEUE_PREFIX: string = 'vapi-hooks';

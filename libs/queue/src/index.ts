@@ -1,3 +1,5 @@
 export * from './queue.constants';
 export * from './queue.module';
 export * from './queue.options';
+export * from './queue-backend';
+export * from './queue-probe';
