@@ -130,15 +130,18 @@ function startApps(env: NodeJS.ProcessEnv): Promise<number> {
   return new Promise((resolve) => {
     let exited = 0;
     let worst = 0;
-    for (const child of children) {
-      child.on('exit', (code) => {
-        worst = Math.max(worst, code ?? 1);
+    children.forEach((child, i) => {
+      child.on('exit', (code, signal) => {
+        // Nest re-raises the signal after its shutdown hooks: dying of our own SIGTERM is clean.
+        const clean = code === 0 || (stopping && signal === 'SIGTERM');
+        if (!clean) console.error(`vapi-hooks: ${apps[i]} exited (${signal ?? `code ${code}`})`);
+        worst = Math.max(worst, clean ? 0 : (code ?? 1));
         exited += 1;
         // One process dying takes the other down: a half-running service hides failures.
         stop();
         // The handlers stay: a second Ctrl-C must not cut short the embedded server's stop.
         if (exited === children.length) resolve(worst);
       });
-    }
+    });
   });
 }
