@@ -81,7 +81,7 @@ function redisConnection(url: string, role: QueueRole): ConnectionOptions {
  * `max_connections` of 100. Below 10, 16 concurrent jobs wait for slots (measured: a third less
  * throughput with 5).
  */
-const POSTGRES_POOL_MAX: Record<QueueRole, number> = { producer: 10, worker: 10 };
+const POSTGRES_POOL_MAX = 10;
 
 function postgresBackend(config: AppConfig): QueueBackend {
   const { url } = config.database;
@@ -91,23 +91,23 @@ function postgresBackend(config: AppConfig): QueueBackend {
     healthKey: 'queue',
     readyAtBoot: true,
     probe: (timeoutMs) => new PostgresQueueProbe(url, QUEUE_SCHEMA, timeoutMs),
-    options: (role) => ({ connection: postgresConnection(url, role) as ConnectionOptions }),
+    options: () => ({ connection: postgresConnection(url) as ConnectionOptions }),
     describe: () => `PostgreSQL at ${withoutPassword(url)} (schema ${QUEUE_SCHEMA})`,
   };
 }
 
 /**
- * A producer's wait (for a slot or a connect) is bounded by the intake's enqueue timeout, and
- * workers wait as long as it takes.
+ * The same for both roles: a producer's wait (for a slot or a connect) is bounded by the
+ * intake's enqueue timeout, and workers wait as long as it takes.
  */
-function postgresConnection(url: string, role: QueueRole): PostgresConnectionOptions {
+function postgresConnection(url: string): PostgresConnectionOptions {
   return {
     connectionString: url,
     schema: QUEUE_SCHEMA,
     // Without it the first Queue fails with SchemaMigrationRequiredError; concurrent processes
     // are safe (BullMQ migrates under an advisory lock).
     migrate: true,
-    max: POSTGRES_POOL_MAX[role],
+    max: POSTGRES_POOL_MAX,
   };
 }
 

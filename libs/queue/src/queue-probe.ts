@@ -89,6 +89,9 @@ export class PostgresQueueProbe implements QueueProbe {
   }
 
   close(): void {
-    if (this.dataSource.isInitialized) void this.dataSource.destroy().catch(() => undefined);
+    const connected = this.connecting ?? Promise.resolve(this.dataSource);
+    void connected
+      .then((ds) => (ds.isInitialized ? ds.destroy() : undefined))
+      .catch(() => undefined);
   }
 }
