@@ -203,9 +203,10 @@ export class BenchStack {
     );
     await Promise.allSettled(running.map((p) => p.stop(10_000)));
     await this.storage.close();
+    // Before the drop: on PostgreSQL the product's queues live in that database.
+    await this.clearQueues();
     if (this.db.isInitialized) await this.db.destroy();
     await dropDatabase(this.databaseUrl);
-    await this.clearQueues();
     if (!process.env.BENCH_KEEP_LOGS) rmSync(this.logDir, { recursive: true, force: true });
   }
 }
