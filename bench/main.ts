@@ -7,7 +7,7 @@ import { REPO_ROOT } from '../test/helpers/processes';
 import { IntakeResult, benchIntake } from './intake';
 import { PersistenceResult, benchPersistence } from './persistence';
 import { EndToEndResult, SoakResult, benchEndToEnd, benchSoak } from './processing';
-import { BenchStack, REDIS_URL } from './stack';
+import { BenchStack, QUEUE_BACKEND, REDIS_URL } from './stack';
 import { StreamResult, benchStream } from './stream';
 import { CpuSplit, fmt, fmtCpu, fmtSpread, log } from './stats';
 
@@ -135,7 +135,7 @@ export function renderReport(r: BenchResults): string {
     `## Bench results (${m.date.slice(0, 10)}, commit ${m.commit})`,
     '',
     `Machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGb} GB RAM; Node ${m.node}; PostgreSQL ${m.postgres}; Redis ${m.redis}.`,
-    `Medians of ${r.options.repeats} runs, (min–max) in brackets. Reference = hand-written Fastify + HMAC + awaited BullMQ add (intake), BullMQ worker with micro-batched upserts (persistence).`,
+    `Medians of ${r.options.repeats} runs, (min–max) in brackets. Product queues on ${QUEUE_BACKEND === 'postgres' ? 'PostgreSQL (BENCH_QUEUE_BACKEND=postgres)' : 'Redis'}. Reference = hand-written Fastify + HMAC + awaited BullMQ add on Redis (intake), BullMQ worker on Redis with micro-batched upserts (persistence).`,
     '',
     '| Measure | Product | Reference | Ratio | Target | Met |',
     '|---|---|---|---|---|---|',

@@ -1,5 +1,7 @@
-import { JobsOptions, Queue } from 'bullmq';
+import { JobsOptions } from 'bullmq';
+import { QueueName } from '../libs/queue/src/queue.constants';
 import { deliverAll } from '../test/helpers/load';
+import { openPipelineQueue } from '../test/helpers/pipeline';
 import { sleep } from '../test/helpers/processes';
 import { WorkloadEvent, eventStream } from '../test/helpers/workload';
 import { BenchStack, REDIS_URL } from './stack';
@@ -9,7 +11,6 @@ import { CpuMeter, CpuSplit, Spread, log, spread } from './stats';
  * `QueueName.CallEvents`, spelled out: the bench is compiled on its own, without the `@app/*`
  * path aliases the queue library's constants now import through.
  */
-const CALL_EVENTS_QUEUE = 'call-events';
 
 /** A job as the api enqueued it, to be replayed into an empty queue before each run. */
 interface StoredJob {
@@ -55,10 +56,7 @@ async function recordJobs(
   client.close();
   const rejected = deliveries.filter((d) => !d.acknowledged).length;
   if (rejected > 0) throw new Error(`pre-fill: ${rejected} events were not acknowledged`);
-  const queue = new Queue(CALL_EVENTS_QUEUE, {
-    connection: { url: REDIS_URL },
-    prefix: stack.prefix,
-  });
+  const queue = openPipelineQueue(stack.queueStore, stack.prefix, QueueName.CallEvents);
   try {
     const jobs = await queue.getJobs(['waiting'], 0, -1, true);
     return jobs.map((job) => ({
@@ -71,8 +69,8 @@ async function recordJobs(
   }
 }
 
-async function fill(prefix: string, jobs: StoredJob[]): Promise<void> {
-  const queue = new Queue(CALL_EVENTS_QUEUE, { connection: { url: REDIS_URL }, prefix });
+async function fill(store: string, prefix: string, jobs: StoredJob[]): Promise<void> {
+  const queue = openPipelineQueue(store, prefix, QueueName.CallEvents);
   try {
     for (let i = 0; i < jobs.length; i += 500) await queue.addBulk(jobs.slice(i, i + 500));
   } finally {
@@ -91,7 +89,8 @@ async function drainRun(
 ): Promise<DrainRun> {
   await stack.truncate();
   await stack.clearQueues();
-  await fill(target === 'product' ? stack.prefix : stack.referencePrefix, jobs);
+  if (target === 'product') await fill(stack.queueStore, stack.prefix, jobs);
+  else await fill(REDIS_URL, stack.referencePrefix, jobs);
   const table = target === 'product' ? 'call_events' : 'bench_reference_events';
   const worker =
     target === 'product' ? await stack.startWorker() : await stack.startReferenceWorker();

@@ -8,6 +8,7 @@ import {
   FakeStorage,
   connectDatabase,
   dropDatabase,
+  obliterateQueues,
   startFakeStorage,
 } from '../test/helpers/pipeline';
 import {
@@ -26,6 +27,11 @@ const BENCH_DIST = join(REPO_ROOT, 'dist', 'bench', 'bench');
 /** The services a bench run uses; `TEST_*` variables point it elsewhere. */
 export const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 export const POSTGRES_URL = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432';
+/**
+ * The product's queue backend (`BENCH_QUEUE_BACKEND=postgres`: queues in the run's database,
+ * as `npm start` runs them with nothing configured). The reference stays on Redis.
+ */
+export const QUEUE_BACKEND = process.env.BENCH_QUEUE_BACKEND === 'postgres' ? 'postgres' : 'redis';
 
 /** Everything one bench run starts, on loopback, in its own database and key prefixes. */
 export class BenchStack {
@@ -91,12 +97,18 @@ export class BenchStack {
       DATABASE_URL: this.databaseUrl,
       REDIS_URL,
       QUEUE_PREFIX: this.prefix,
+      QUEUE_BACKEND,
       VAPI_WEBHOOK_HMAC_SECRET: this.hmacSecret,
       // Production refuses an api whose read API has no token.
       API_TOKENS: `bench-read-${this.suffix}`,
       RECORDINGS_DIR: join(this.logDir, 'recordings'),
       ...pickEnv(/^(LOG_LEVEL|WORKER_[A-Z_]+|DATABASE_POOL_SIZE|WEBHOOK_[A-Z_]+)$/),
     };
+  }
+
+  /** Where the product's queues are, for `openPipelineQueue`. */
+  get queueStore(): string {
+    return QUEUE_BACKEND === 'postgres' ? this.databaseUrl : REDIS_URL;
   }
 
   url(target: 'product' | 'reference'): string {
@@ -179,7 +191,8 @@ export class BenchStack {
 
   /** Deletes every queue key of the product and the reference. */
   async clearQueues(): Promise<void> {
-    await deleteQueueKeys(REDIS_URL, this.prefix);
+    if (QUEUE_BACKEND === 'postgres') await obliterateQueues(this.queueStore, this.prefix);
+    else await deleteQueueKeys(REDIS_URL, this.prefix);
     await deleteQueueKeys(REDIS_URL, this.referencePrefix);
   }
 
@@ -190,9 +203,10 @@ export class BenchStack {
     );
     await Promise.allSettled(running.map((p) => p.stop(10_000)));
     await this.storage.close();
+    // Before the drop: on PostgreSQL the product's queues live in that database.
+    await this.clearQueues();
     if (this.db.isInitialized) await this.db.destroy();
     await dropDatabase(this.databaseUrl);
-    await this.clearQueues();
     if (!process.env.BENCH_KEEP_LOGS) rmSync(this.logDir, { recursive: true, force: true });
   }
 }

@@ -3,7 +3,6 @@ import { PipelineSnapshot, queueCounts } from '../helpers/pipeline';
 import { sleep } from '../helpers/processes';
 import {
   Drill,
-  REDIS_URL,
   expectNothingLostNothingDoubled,
   referenceSnapshot,
   settle,
@@ -41,7 +40,7 @@ describe('drill 3: a worker killed with SIGKILL mid-processing', () => {
       const [{ n }] = await drill.db.query<{ n: string }[]>(
         'SELECT count(*) AS n FROM call_events',
       );
-      const counts = await queueCounts(REDIS_URL, drill.prefix);
+      const counts = await queueCounts(drill.queueStore, drill.prefix);
       return { exit, committedAtKill: Number(n), leftActive: counts['call-events'].active };
     })();
 

@@ -4,7 +4,6 @@ import { ExitInfo, sleep } from '../helpers/processes';
 import { WorkloadEvent } from '../helpers/workload';
 import {
   Drill,
-  REDIS_URL,
   expectNothingLostNothingDoubled,
   referenceSnapshot,
   settle,
@@ -47,7 +46,8 @@ describe('drill 7: SIGTERM to the api and the worker under load', () => {
       const at = Date.now();
       proc.signal('SIGTERM');
       const exit = await proc.waitForExit(30_000);
-      const counts = name === 'worker' ? await queueCounts(REDIS_URL, drill.prefix) : undefined;
+      const counts =
+        name === 'worker' ? await queueCounts(drill.queueStore, drill.prefix) : undefined;
       stops[name] = {
         exit,
         at,

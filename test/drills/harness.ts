@@ -18,6 +18,7 @@ import {
   waitForDrain,
 } from '../helpers/pipeline';
 import { AppName, ManagedProcess, freePort, runCli, startApp } from '../helpers/processes';
+import { TEST_QUEUE_BACKEND } from '../helpers/config';
 import { deleteQueueKeys } from '../helpers/redis';
 import { TcpProxy } from '../helpers/tcp-proxy';
 import { WorkloadEvent, WorkloadOptions, generateWorkload } from '../helpers/workload';
@@ -30,6 +31,8 @@ import { WorkloadEvent, WorkloadOptions, generateWorkload } from '../helpers/wor
 
 export const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 export const POSTGRES_URL = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432';
+/** `QUEUE_BACKEND=postgres` runs the drills with the queues in each drill's database. */
+export const DRILL_QUEUE_BACKEND = TEST_QUEUE_BACKEND;
 
 /** Calls in the reference run; drills use the first N of them (the shuffle drill all of them). */
 export const REFERENCE_CALLS = 100;
@@ -129,6 +132,7 @@ export class Drill {
       DATABASE_URL: databaseUrl,
       REDIS_URL: redisUrl,
       QUEUE_PREFIX: this.prefix,
+      QUEUE_BACKEND: DRILL_QUEUE_BACKEND,
       VAPI_WEBHOOK_HMAC_SECRET: this.hmacSecret,
       // Production refuses an api whose read API has no token.
       API_TOKENS: `drill-read-${this.suffix}`,
@@ -181,7 +185,12 @@ export class Drill {
 
   /** Waits until the pipeline queues are empty; returns their counts. */
   drain(timeoutMs = 120_000): Promise<Record<string, QueueCounts>> {
-    return waitForDrain(REDIS_URL, this.prefix, { timeoutMs });
+    return waitForDrain(this.queueStore, this.prefix, { timeoutMs });
+  }
+
+  /** Where this drill's queues are, for `queueCounts` (a Redis URL or this drill's database). */
+  get queueStore(): string {
+    return DRILL_QUEUE_BACKEND === 'postgres' ? this.databaseUrl : REDIS_URL;
   }
 
   snapshot(): Promise<PipelineSnapshot> {

@@ -7,10 +7,10 @@ import { join } from 'node:path';
 import { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { Queue } from 'bullmq';
+import type { Queue } from 'bullmq';
 import { AppConfig } from '@app/config';
 import { runMigrations, withMaintenanceConnection, quoteIdentifier } from '@app/database';
-import { QueueName } from '@app/queue';
+import { QueueName, openQueue } from '@app/queue';
 import { createApiApp } from '../../apps/api/src/app.factory';
 import type { CallDetailView } from '../../apps/api/src/calls/call.view';
 import { CallEventsProcessor } from '../../apps/worker/src/call-events/call-events.processor';
@@ -60,6 +60,10 @@ class RecordingHost {
     return new Promise((resolve) => this.server.close(() => resolve()));
   }
 }
+
+// Generous: the same file also runs with the queues on PostgreSQL (QUEUE_BACKEND=postgres), on a
+// machine that may be busy.
+jest.setTimeout(120_000);
 
 describe('call pipeline: api → queue → worker → Postgres → read API', () => {
   let config: AppConfig;
@@ -136,9 +140,8 @@ describe('call pipeline: api → queue → worker → Postgres → read API', ()
     });
     await secondWorker.init();
     // The maintenance queue always holds its next scheduled run, so it never drains.
-    queues = [QueueName.CallEvents, QueueName.Transcripts, QueueName.Recordings].map(
-      (name) =>
-        new Queue(name, { connection: { url: config.redis.url }, prefix: config.redis.prefix }),
+    queues = [QueueName.CallEvents, QueueName.Transcripts, QueueName.Recordings].map((name) =>
+      openQueue(name, config),
     );
   });
 

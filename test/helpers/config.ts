@@ -5,6 +5,12 @@ import { AppConfig, loadConfig } from '@app/config';
 export const uniqueSuffix = (): string => `${process.pid}_${randomBytes(4).toString('hex')}`;
 
 export const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+/**
+ * The queue backend the suites run on: unset means Redis (TEST_REDIS_URL); `QUEUE_BACKEND=postgres`
+ * runs the same suites with the queues in each test database (CI runs the pipeline both ways).
+ */
+export const TEST_QUEUE_BACKEND = process.env.QUEUE_BACKEND === 'postgres' ? 'postgres' : 'redis';
+
 export const TEST_POSTGRES_URL =
   process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432';
 
@@ -22,6 +28,7 @@ export function testConfig(overrides: Record<string, string | undefined> = {}): 
     QUEUE_PREFIX: `{test_${suffix}}`,
     DATABASE_URL: `${TEST_POSTGRES_URL}/vapi_hooks_test_${suffix}`,
     WORKER_HEALTH_PORT: '0',
+    QUEUE_BACKEND: TEST_QUEUE_BACKEND,
     ...overrides,
   });
 }

@@ -1,4 +1,4 @@
-import { Queue } from 'bullmq';
+import { Queue, createPostgresBackend } from 'bullmq';
 import { createHash } from 'node:crypto';
 import { Server, createServer } from 'node:http';
 import { AddressInfo } from 'node:net';
@@ -50,7 +50,33 @@ const UNFINISHED = ['waiting', 'active', 'delayed', 'prioritized', 'waiting-chil
 /** Counts of one queue, by state. */
 export type QueueCounts = Record<string, number>;
 
-/** Job counts of every pipeline queue under `prefix`. */
+/**
+ * A handle on one queue of a run, the caller closes it. `store` says where the queues are: a
+ * Redis URL (keys under `prefix`), or the run's database URL when the apps run with
+ * QUEUE_BACKEND=postgres (tables in its `bullmq` schema, QUEUE_SCHEMA in libs/queue).
+ */
+export function openPipelineQueue(store: string, prefix: string, name: QueueName): Queue {
+  if (/^postgres(ql)?:/.test(store)) {
+    const connection = { connectionString: store, schema: 'bullmq', migrate: true, max: 2 };
+    const queue = new Queue(name, { connection }, createPostgresBackend);
+    return queue as unknown as Queue;
+  }
+  return new Queue(name, { connection: { url: store, maxRetriesPerRequest: 1 }, prefix });
+}
+
+/** Removes every job of every queue of a run on PostgreSQL (on Redis, `deleteQueueKeys`). */
+export async function obliterateQueues(store: string, prefix: string): Promise<void> {
+  for (const name of Object.values(QueueName)) {
+    const queue = openPipelineQueue(store, prefix, name);
+    try {
+      await queue.obliterate({ force: true });
+    } finally {
+      await queue.close();
+    }
+  }
+}
+
+/** Job counts of every pipeline queue under `prefix` (`store`: see `openPipelineQueue`). */
 export async function queueCounts(
   redisUrl: string,
   prefix: string,
@@ -60,10 +86,7 @@ export async function queueCounts(
   // Sequential on purpose: a call-events job adds its follow-up jobs before it completes, so
   // when its queue reads empty the follow-ups are already visible in the queues read next.
   for (const name of queues) {
-    const queue = new Queue(name, {
-      connection: { url: redisUrl, maxRetriesPerRequest: 1 },
-      prefix,
-    });
+    const queue = openPipelineQueue(redisUrl, prefix, name);
     try {
       out[name] = await queue.getJobCounts(...UNFINISHED, 'completed', 'failed');
     } finally {

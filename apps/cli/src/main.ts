@@ -1,8 +1,7 @@
-import { ChildProcess, spawn } from 'node:child_process';
-import { join } from 'node:path';
-import { loadConfig } from '@app/config';
+import { AppConfig, loadConfig } from '@app/config';
 import { runMigrations } from '@app/database';
 import { MAINTENANCE_USAGE, UsageError, runMaintenanceCommand } from './maintenance-commands';
+import { StartError, runStart, withEmbeddedDatabase } from './start-command';
 import { TENANCY_USAGE, TenancyUsageError, runTenancyCommand } from './tenancy/tenancy-commands';
 import { VAPI_USAGE, VapiUsageError, runVapiCommand } from './vapi/vapi-commands';
 
@@ -10,21 +9,41 @@ const USAGE = `usage: main.js <command>\n  migrate\n  start\n  ${MAINTENANCE_USA
 
 /**
  * Operator commands: `migrate` (create the database if missing, apply migrations), `start`
- * (migrate, then run the api and the worker as two processes, stopping both together), and the
- * maintenance commands `replay`, `purge-payloads` and `reconcile` (run in this process), and the
- * tenant registry: `tenants`, `credentials`, `tokens`, and `vapi setup|check` (VAPI's side).
+ * (migrate, then run the api and the worker as two processes, stopping both together; with no
+ * DATABASE_URL and no REDIS_URL, on an embedded PostgreSQL in DATA_DIR), and the maintenance
+ * commands `replay`, `purge-payloads` and `reconcile` (run in this process), and the tenant
+ * registry: `tenants`, `credentials`, `tokens`, and `vapi setup|check` (VAPI's side). With nothing configured, the other commands
+ * use the embedded PostgreSQL too (the running one, or their own for the command's duration).
  */
 async function main(argv: string[]): Promise<number> {
   const [command, ...args] = argv;
   const config = loadConfig();
+  if (command === 'start') return runStart(config, process.env, (line) => console.log(line));
+  if (!KNOWN_COMMANDS.includes(command)) {
+    console.error(USAGE);
+    return 2;
+  }
+  return withEmbeddedDatabase(config, process.env, (resolved) =>
+    runCommand(command, args, resolved),
+  );
+}
+
+const KNOWN_COMMANDS = [
+  'migrate',
+  'replay',
+  'purge-payloads',
+  'reconcile',
+  'tenants',
+  'credentials',
+  'tokens',
+];
+
+async function runCommand(command: string, args: string[], config: AppConfig): Promise<number> {
   switch (command) {
     case 'migrate':
       await runMigrations(config);
       console.log('migrations applied');
       return 0;
-    case 'start':
-      await runMigrations(config);
-      return startAll();
     case 'replay':
     case 'purge-payloads':
     case 'reconcile':
@@ -72,41 +91,17 @@ async function readStdin(): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-function startAll(): Promise<number> {
-  const apps = ['api', 'worker'];
-  const children: ChildProcess[] = apps.map((name) =>
-    spawn(process.execPath, [join(__dirname, '..', '..', name, 'src', 'main.js')], {
-      stdio: 'inherit',
-      env: process.env,
-    }),
-  );
-  let stopping = false;
-  const stop = (signal: NodeJS.Signals): void => {
-    if (stopping) return;
-    stopping = true;
-    for (const child of children) if (child.exitCode === null) child.kill(signal);
-  };
-  process.on('SIGTERM', () => stop('SIGTERM'));
-  process.on('SIGINT', () => stop('SIGTERM'));
-  return new Promise((resolve) => {
-    let exited = 0;
-    let worst = 0;
-    for (const child of children) {
-      child.on('exit', (code) => {
-        worst = Math.max(worst, code ?? 1);
-        exited += 1;
-        // One process dying takes the other down: a half-running service hides failures.
-        stop('SIGTERM');
-        if (exited === children.length) resolve(stopping && worst === 0 ? 0 : worst);
-      });
-    }
-  });
-}
-
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error: unknown) => {
-    console.error(error instanceof Error ? error.message : error);
+    // A StartError is already one line that names the fix; print it alone.
+    console.error(
+      error instanceof StartError
+        ? `vapi-hooks: ${error.message}`
+        : error instanceof Error
+          ? error.message
+          : error,
+    );
     process.exit(1);
   },
 );

@@ -72,6 +72,13 @@ export interface AppConfig {
     tls?: RedisTlsConfig;
   };
   outbox: OutboxConfig;
+  /** The queue backend (one seam: `@app/queue` builds every queue and worker from this). */
+  queue: { backend: 'redis' | 'postgres' };
+  /**
+   * The embedded PostgreSQL of a zero-config `npm start`: `enabled` when neither DATABASE_URL
+   * nor REDIS_URL is set (the CLI then starts it and hands its URL to the apps).
+   */
+  embedded: { enabled: boolean; dataDir: string };
   auth: WebhookAuthConfig;
   vapi: {
     defaultAssistantId?: string;
@@ -185,6 +192,8 @@ export function loadConfig(raw: Record<string, string | undefined> = process.env
       relayIntervalMs: env.OUTBOX_RELAY_INTERVAL_MS,
       relayBatchSize: env.OUTBOX_RELAY_BATCH_SIZE,
     },
+    queue: { backend: env.QUEUE_BACKEND ?? (defined.REDIS_URL ? 'redis' : 'postgres') },
+    embedded: { enabled: !defined.DATABASE_URL && !defined.REDIS_URL, dataDir: env.DATA_DIR },
     auth: {
       legacySecrets: list(env.VAPI_WEBHOOK_SECRET),
       bearer: {

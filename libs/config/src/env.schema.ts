@@ -58,6 +58,21 @@ export class EnvironmentVariables {
   REDIS_URL: string = 'redis://127.0.0.1:6379';
 
   /**
+   * Where the queues live: `redis` (REDIS_URL) or `postgres` (tables in the `bullmq` schema of
+   * DATABASE_URL's database). Unset: `redis` when REDIS_URL is set, `postgres` otherwise.
+   */
+  @IsOptional()
+  @IsIn(['redis', 'postgres'])
+  QUEUE_BACKEND?: 'redis' | 'postgres';
+
+  /**
+   * Data of the embedded PostgreSQL that `npm start` runs when neither DATABASE_URL nor
+   * REDIS_URL is set (kept across restarts).
+   */
+  @IsString()
+  DATA_DIR: string = './data';
+
+  /**
    * BullMQ key prefix: two deployments (or test runs) on one Redis stay apart by prefix. The
    * braces are a Redis Cluster hash tag: every key of every queue lands in one slot, which BullMQ
    * needs on a cluster, so moving to a cluster keeps the same keys.

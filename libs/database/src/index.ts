@@ -26,3 +26,4 @@ export * from './repositories/reconcile-state.repository';
 export * from './tenancy/tenant-keys';
 export * from './entities/outbox-entry.entity';
 export * from './repositories/outbox.repository';
+export * from './embedded';

@@ -1,18 +1,34 @@
 import { BullModule, getQueueToken } from '@nestjs/bullmq';
-import { DynamicModule, Inject, Injectable, Logger, Module, OnModuleInit } from '@nestjs/common';
-import type { Queue, RedisOptions } from 'bullmq';
+import {
+  DynamicModule,
+  Inject,
+  Injectable,
+  Logger,
+  Module,
+  OnApplicationBootstrap,
+  OnModuleInit,
+} from '@nestjs/common';
+import { setDefaultBackendFactory, type Queue } from 'bullmq';
 import { APP_CONFIG, AppConfig } from '@app/config';
+import { QueueRole, queueBackend } from './queue-backend';
 import { QueueName } from './queue.constants';
-import { defaultJobOptions, producerConnection, workerConnection } from './queue.options';
+import { defaultJobOptions } from './queue.options';
 
 const ALL_QUEUES = Object.values(QueueName);
 
-/** Logs queue connection errors, so none is left for the EventEmitter to report as unhandled. */
+/** How long boot waits for the queues of a `readyAtBoot` backend before going on. */
+const BOOT_READY_TIMEOUT_MS = 30_000;
+
+/**
+ * Logs queue connection errors, so none is left for the EventEmitter to report as unhandled,
+ * and waits for the queues at boot when the backend asks for it.
+ */
 @Injectable()
-class QueueErrorLogger implements OnModuleInit {
+class QueueErrorLogger implements OnModuleInit, OnApplicationBootstrap {
   private readonly logger = new Logger('Queue');
 
   constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(getQueueToken(QueueName.CallEvents)) private readonly callEvents: Queue,
     @Inject(getQueueToken(QueueName.Transcripts)) private readonly transcripts: Queue,
     @Inject(getQueueToken(QueueName.Recordings)) private readonly recordings: Queue,
@@ -26,10 +42,33 @@ class QueueErrorLogger implements OnModuleInit {
       );
     }
   }
+
+  async onApplicationBootstrap(): Promise<void> {
+    if (!queueBackend(this.config).readyAtBoot) return;
+    const queues = [this.callEvents, this.transcripts, this.recordings, this.maintenance];
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<void>((resolve) => {
+      timer = setTimeout(() => {
+        this.logger.warn(`queues not ready after ${BOOT_READY_TIMEOUT_MS} ms; going on`);
+        resolve();
+      }, BOOT_READY_TIMEOUT_MS);
+    });
+    // One at a time: each runs BullMQ's migration check under the same advisory lock.
+    const ready = (async () => {
+      for (const queue of queues) await queue.waitUntilReady();
+    })().catch((error: unknown) =>
+      this.logger.warn(
+        `queues not ready at boot: ${error instanceof Error ? error.message : String(error)}`,
+      ),
+    );
+    await Promise.race([ready, timeout]);
+    clearTimeout(timer);
+  }
 }
 
 /**
- * BullMQ wiring for both sides: the connection and key prefix from `APP_CONFIG`, every queue
+ * BullMQ wiring for both sides: the backend (Redis or PostgreSQL, `queueBackend`), its
+ * connection and key prefix from `APP_CONFIG`, every queue
  * registered with its default job options, and the queues exported for `@InjectQueue`.
  * An application uses one side only: `forProducer()` (api, may be imported by several of its
  * modules) or `forWorker()` (worker).
@@ -42,18 +81,18 @@ export class QueueModule {
 
   /** For the api: enqueues fail fast while Redis is down instead of hanging the request. */
   static forProducer(): DynamicModule {
-    return (QueueModule.producer ??= QueueModule.build(producerConnection, {
+    return (QueueModule.producer ??= QueueModule.build('producer', {
       skipWaitingForReady: true,
     }));
   }
 
   /** For the worker: connections wait and reconnect forever, as BullMQ workers require. */
   static forWorker(): DynamicModule {
-    return (QueueModule.consumer ??= QueueModule.build(workerConnection, {}));
+    return (QueueModule.consumer ??= QueueModule.build('worker', {}));
   }
 
   private static build(
-    connection: (config: AppConfig) => RedisOptions,
+    role: QueueRole,
     queueOptions: { skipWaitingForReady?: boolean },
   ): DynamicModule {
     const queues = BullModule.registerQueueAsync(
@@ -72,10 +111,13 @@ export class QueueModule {
       imports: [
         BullModule.forRootAsync({
           inject: [APP_CONFIG],
-          useFactory: (config: AppConfig) => ({
-            connection: connection(config),
-            prefix: config.redis.prefix,
-          }),
+          useFactory: (config: AppConfig) => {
+            const backend = queueBackend(config);
+            // @nestjs/bullmq constructs Queue and Worker without a backend argument, so the
+            // choice is made process-wide, before the first queue exists (they inject this).
+            setDefaultBackendFactory(backend.factory);
+            return backend.options(role);
+          },
         }),
         queues,
       ],

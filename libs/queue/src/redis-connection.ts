@@ -4,7 +4,7 @@ import IORedis, { Cluster } from 'ioredis';
 import type { ClusterOptions, RedisOptions } from 'ioredis';
 import type { AppConfig } from '@app/config';
 
-type RedisSettings = AppConfig['redis'];
+export type RedisSettings = AppConfig['redis'];
 
 /** What a role (producer, worker, probe) sets on its connections; the topology sets the rest. */
 export type RedisTuning = Pick<

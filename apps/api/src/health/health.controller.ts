@@ -30,7 +30,7 @@ export class HealthController {
   ready(): Promise<HealthCheckResult> {
     return this.health.check([
       () => this.postgres.pingCheck('postgres'),
-      () => this.redis.pingCheck('redis'),
+      () => this.redis.pingCheck(this.redis.key),
       () => this.outbox.depthCheck('outbox'),
     ]);
   }

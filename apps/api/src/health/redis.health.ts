@@ -1,19 +1,26 @@
 import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
 import { HealthIndicatorResult, HealthIndicatorService } from '@nestjs/terminus';
 import { APP_CONFIG, AppConfig } from '@app/config';
-import { RedisProbe } from '@app/observability';
-import { createRedisClient } from '@app/queue';
+import { QueueProbe, queueBackend } from '@app/queue';
 
-/** Terminus indicator: Redis answers PING within a second, on a connection of its own. */
+/**
+ * Terminus indicator for the queue store, whichever backend it is: Redis answers PING on a
+ * connection of its own (key `redis`), PostgreSQL shows its queue schema (key `queue`), within a
+ * second.
+ */
 @Injectable()
 export class RedisHealthIndicator implements OnModuleDestroy {
-  private readonly probe: RedisProbe;
+  private readonly probe: QueueProbe;
+  /** The readiness detail's name, from the backend. */
+  readonly key: string;
 
   constructor(
     private readonly health: HealthIndicatorService,
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
-    this.probe = new RedisProbe((options) => createRedisClient(config.redis, options), 1000);
+    const backend = queueBackend(config);
+    this.key = backend.healthKey;
+    this.probe = backend.probe(1000);
   }
 
   async pingCheck<Key extends string>(key: Key): Promise<HealthIndicatorResult<Key>> {

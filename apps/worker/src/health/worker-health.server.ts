@@ -12,11 +12,10 @@ import { APP_CONFIG, AppConfig } from '@app/config';
 import {
   METRICS_CONTENT_TYPE,
   MetricsRegistry,
-  RedisProbe,
   pingPostgres,
   renderMetrics,
 } from '@app/observability';
-import { createRedisClient } from '@app/queue';
+import { QueueProbe, queueBackend } from '@app/queue';
 
 /** One dependency's state, shaped like Terminus's results in the api. */
 type Check = { status: 'up' } | { status: 'down'; message: string };
@@ -34,14 +33,18 @@ const message = (error: unknown): string =>
 export class WorkerHealthServer implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('WorkerHealth');
   private readonly server: Server;
-  private readonly redis: RedisProbe;
+  /** The queue store's probe, and its name in the readiness details (`redis` or `queue`). */
+  private readonly redis: QueueProbe;
+  private readonly queueKey: string;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly dataSource: DataSource,
     private readonly registry: MetricsRegistry,
   ) {
-    this.redis = new RedisProbe((options) => createRedisClient(config.redis, options), 1000);
+    const backend = queueBackend(config);
+    this.queueKey = backend.healthKey;
+    this.redis = backend.probe(1000);
     this.server = createServer((req, res) => {
       this.handle(req, res).catch((error: unknown) => {
         this.logger.error(`${req.method} ${req.url} failed: ${message(error)}`);
@@ -78,7 +81,7 @@ export class WorkerHealthServer implements OnApplicationBootstrap, OnApplication
   }
 
   /** Postgres and Redis, checked in parallel. */
-  async readiness(): Promise<{ ok: boolean; details: Record<'postgres' | 'redis', Check> }> {
+  async readiness(): Promise<{ ok: boolean; details: Record<string, Check> }> {
     const check = async (probe: () => Promise<void>): Promise<Check> => {
       try {
         await probe();
@@ -91,7 +94,10 @@ export class WorkerHealthServer implements OnApplicationBootstrap, OnApplication
       check(() => pingPostgres(this.dataSource, 1000)),
       check(() => this.redis.ping()),
     ]);
-    return { ok: postgres.status === 'up' && redis.status === 'up', details: { postgres, redis } };
+    return {
+      ok: postgres.status === 'up' && redis.status === 'up',
+      details: { postgres, [this.queueKey]: redis },
+    };
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
