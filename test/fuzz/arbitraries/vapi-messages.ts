@@ -66,6 +66,15 @@ export function callObject(callId: fc.Arbitrary<string>): fc.Arbitrary<Record<st
   );
 }
 
+/** Items a list may hold instead of the object it expects: `null` above all (issue 13). */
+const strayItem = fc.constantFrom<unknown>(null, null, 7, 'x', [], true);
+
+/** A list of `item`s where now and then an element is a stray value. */
+const listOf = (item: fc.Arbitrary<unknown>, maxLength: number): fc.Arbitrary<unknown[]> =>
+  fc.array(fc.oneof({ weight: 5, arbitrary: item }, { weight: 1, arbitrary: strayItem }), {
+    maxLength,
+  });
+
 /** One item of `artifact.messages` / `conversation-update.messages`. */
 const conversationItem = fc.record(
   {
@@ -80,7 +89,7 @@ const conversationItem = fc.record(
   { requiredKeys: ['role'] },
 );
 
-const messages = fc.array(conversationItem, { maxLength: 8 });
+const messages = listOf(conversationItem, 8);
 
 /** One tool call, in each of the three shapes VAPI has sent. */
 const toolCall = fc.oneof(
@@ -166,8 +175,8 @@ const FIELDS_BY_TYPE: Record<string, fc.Arbitrary<Record<string, unknown>>> = {
   }),
   'tool-calls': fc.record(
     {
-      toolCallList: fc.array(toolCall, { maxLength: 4 }),
-      toolWithToolCallList: fc.array(fc.record({ toolCall }), { maxLength: 3 }),
+      toolCallList: listOf(toolCall, 4),
+      toolWithToolCallList: listOf(fc.record({ toolCall: fc.oneof(toolCall, strayItem) }), 3),
     },
     { requiredKeys: [] },
   ),
