@@ -1,10 +1,15 @@
 import { JobsOptions, Queue } from 'bullmq';
-import { QueueName } from '../libs/queue/src/queue.constants';
 import { deliverAll } from '../test/helpers/load';
 import { sleep } from '../test/helpers/processes';
 import { WorkloadEvent, eventStream } from '../test/helpers/workload';
 import { BenchStack, REDIS_URL } from './stack';
 import { CpuMeter, CpuSplit, Spread, log, spread } from './stats';
+
+/**
+ * `QueueName.CallEvents`, spelled out: the bench is compiled on its own, without the `@app/*`
+ * path aliases the queue library's constants now import through.
+ */
+const CALL_EVENTS_QUEUE = 'call-events';
 
 /** A job as the api enqueued it, to be replayed into an empty queue before each run. */
 interface StoredJob {
@@ -50,7 +55,7 @@ async function recordJobs(
   client.close();
   const rejected = deliveries.filter((d) => !d.acknowledged).length;
   if (rejected > 0) throw new Error(`pre-fill: ${rejected} events were not acknowledged`);
-  const queue = new Queue(QueueName.CallEvents, {
+  const queue = new Queue(CALL_EVENTS_QUEUE, {
     connection: { url: REDIS_URL },
     prefix: stack.prefix,
   });
@@ -67,7 +72,7 @@ async function recordJobs(
 }
 
 async function fill(prefix: string, jobs: StoredJob[]): Promise<void> {
-  const queue = new Queue(QueueName.CallEvents, { connection: { url: REDIS_URL }, prefix });
+  const queue = new Queue(CALL_EVENTS_QUEUE, { connection: { url: REDIS_URL }, prefix });
   try {
     for (let i = 0; i < jobs.length; i += 500) await queue.addBulk(jobs.slice(i, i + 500));
   } finally {

@@ -14,6 +14,15 @@ execFileSync(
     stdio: 'inherit',
   },
 );
+// The compiled bench keeps the `@app/<lib>` path aliases of tsconfig.json (tsc does not rewrite
+// them); resolve them to the libraries compiled next to it.
+const Module = require('node:module');
+const resolveFilename = Module._resolveFilename;
+Module._resolveFilename = function (request, ...rest) {
+  const alias = /^@app\/([a-z-]+)$/.exec(request);
+  const target = alias ? join(root, 'dist/bench/libs', alias[1], 'src/index.js') : request;
+  return resolveFilename.call(this, target, ...rest);
+};
 require(join(root, 'dist/bench/bench/main.js'))
   .main()
   .then(

@@ -23,6 +23,7 @@ import {
   renderTranscriptText,
   type TranscriptState,
 } from '../../apps/worker/src/transcripts/transcript-state';
+import { CallsService } from '../../apps/worker/src/calls/calls.service';
 import {
   TranscriptsService,
   transcriptFromRows,
@@ -69,20 +70,18 @@ describe(CallEventsService.name, () => {
     events = new CallEventsRepository(dataSource);
     segments = new TranscriptSegmentsRepository(dataSource);
     recordings = new RecordingsRepository(dataSource);
+    const callsService = new CallsService(calls, segments, recordings);
     transcripts = new TranscriptsService(
       dataSource,
-      calls,
+      callsService,
       events,
-      segments,
       new CallChangesRepository(dataSource),
     );
     service = new CallEventsService(
       dataSource,
-      calls,
       events,
-      recordings,
       new CallChangesRepository(dataSource),
-      transcripts,
+      callsService,
       transcriptQueue,
       recordingQueue,
     );

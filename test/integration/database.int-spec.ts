@@ -27,6 +27,7 @@ describe('database schema', () => {
       'recordings',
       'tenants',
       'transcript_segments',
+      'typeorm_metadata',
       'webhook_credentials',
     ]);
     const indexes: Array<{ indexname: string }> = await db.dataSource.query(
@@ -36,11 +37,32 @@ describe('database schema', () => {
       'idx_calls_assistant_id',
       'idx_calls_created_at_vapi',
       'idx_calls_first_seen_at',
+      'idx_calls_list_order',
       'idx_calls_outcome',
       'idx_calls_started_at',
       'idx_calls_status',
+      'idx_calls_tenant_id_created',
+      'idx_calls_vapi_call_id',
       'pk_calls',
+      'uq_calls_tenant_id_vapi_call_id',
     ]);
+  });
+
+  it('serves the read API list ordering from an index', async () => {
+    const runner = db.dataSource.createQueryRunner();
+    try {
+      // A near-empty table would be scanned anyway; ask the planner what it would do at scale.
+      await runner.query('SET enable_seqscan = off');
+      const plan: Array<{ 'QUERY PLAN': string }> = await runner.query(
+        `EXPLAIN SELECT * FROM calls call
+          ORDER BY COALESCE(call.created_at_vapi, call.first_seen_at) DESC, call.id DESC LIMIT 50`,
+      );
+      const text = plan.map((row) => row['QUERY PLAN']).join('\n');
+      expect(text).toContain('idx_calls_list_order');
+      expect(text).not.toMatch(/\bSort\b/);
+    } finally {
+      await runner.release();
+    }
   });
 
   it('matches the entities exactly (schema sync would change nothing)', async () => {

@@ -11,6 +11,7 @@ import { JobName, QueueName, callEventJob, jobIds, workerConnection, type JobOf 
 import { normalizeWebhook, redactPayload } from '@app/vapi';
 import { EXIT_INCOMPLETE, runMaintenanceCommand } from '../../apps/cli/src/maintenance-commands';
 import { CallEventsService } from '../../apps/worker/src/call-events/call-events.service';
+import { CallsService } from '../../apps/worker/src/calls/calls.service';
 import { ReplayService } from '../../apps/worker/src/maintenance/replay.service';
 import { TranscriptsService } from '../../apps/worker/src/transcripts/transcripts.service';
 import { createTestDatabase, truncateAll, type TestDatabase } from '../helpers/database';
@@ -72,20 +73,18 @@ describe(ReplayService.name, () => {
     const events = new CallEventsRepository(dataSource);
     const segments = new TranscriptSegmentsRepository(dataSource);
     const recordings = new RecordingsRepository(dataSource);
+    const callsService = new CallsService(calls, segments, recordings);
     transcripts = new TranscriptsService(
       dataSource,
-      calls,
+      callsService,
       events,
-      segments,
       new CallChangesRepository(dataSource),
     );
     service = new CallEventsService(
       dataSource,
-      calls,
       events,
-      recordings,
       new CallChangesRepository(dataSource),
-      transcripts,
+      callsService,
       transcriptQueue,
       recordingQueue,
     );
@@ -94,9 +93,7 @@ describe(ReplayService.name, () => {
       calls,
       events,
       recordings,
-      segments,
-      transcripts,
-      service,
+      callsService,
       transcriptQueue,
       recordingQueue,
     );

@@ -15,7 +15,7 @@ import { runMaintenanceCommand } from '../../apps/cli/src/maintenance-commands';
 import { CallEventsService } from '../../apps/worker/src/call-events/call-events.service';
 import { MaintenanceScheduler } from '../../apps/worker/src/maintenance/maintenance.scheduler';
 import { PayloadRetentionService } from '../../apps/worker/src/maintenance/payload-retention.service';
-import { TranscriptsService } from '../../apps/worker/src/transcripts/transcripts.service';
+import { CallsService } from '../../apps/worker/src/calls/calls.service';
 import { WorkerModule } from '../../apps/worker/src/worker.module';
 import { testConfig } from '../helpers/config';
 import { createTestDatabase, truncateAll, type TestDatabase } from '../helpers/database';
@@ -47,20 +47,12 @@ describe(PayloadRetentionService.name, () => {
     const calls = new CallsRepository(dataSource);
     const events = new CallEventsRepository(dataSource);
     const segments = new TranscriptSegmentsRepository(dataSource);
-    const transcripts = new TranscriptsService(
-      dataSource,
-      calls,
-      events,
-      segments,
-      new CallChangesRepository(dataSource),
-    );
+    const callsService = new CallsService(calls, segments, new RecordingsRepository(dataSource));
     callEvents = new CallEventsService(
       dataSource,
-      calls,
       events,
-      new RecordingsRepository(dataSource),
       new CallChangesRepository(dataSource),
-      transcripts,
+      callsService,
       queues[0],
       queues[1],
     );

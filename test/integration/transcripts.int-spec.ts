@@ -3,9 +3,11 @@ import {
   CallChangesRepository,
   CallEventsRepository,
   CallsRepository,
+  RecordingsRepository,
   TranscriptSegmentsRepository,
 } from '@app/database';
 import { normalizeWebhook, redactPayload } from '@app/vapi';
+import { CallsService } from '../../apps/worker/src/calls/calls.service';
 import { TranscriptsService } from '../../apps/worker/src/transcripts/transcripts.service';
 import { createTestDatabase, truncateAll, type TestDatabase } from '../helpers/database';
 import { fixtureForCall } from '../helpers/synthetic-calls';
@@ -27,9 +29,8 @@ describe(TranscriptsService.name, () => {
     segments = new TranscriptSegmentsRepository(db.dataSource);
     service = new TranscriptsService(
       db.dataSource,
-      calls,
+      new CallsService(calls, segments, new RecordingsRepository(db.dataSource)),
       events,
-      segments,
       new CallChangesRepository(db.dataSource),
     );
   });

@@ -41,6 +41,9 @@ export interface AppConfig {
   };
   worker: {
     eventsConcurrency: number;
+    /** Call-event batches: at most `eventsBatchSize` jobs, cut `eventsBatchMs` after the first. */
+    eventsBatchSize: number;
+    eventsBatchMs: number;
     transcriptsConcurrency: number;
     recordingsConcurrency: number;
     attempts: number;
@@ -153,6 +156,8 @@ export function loadConfig(raw: Record<string, string | undefined> = process.env
     },
     worker: {
       eventsConcurrency: env.WORKER_EVENTS_CONCURRENCY,
+      eventsBatchSize: env.WORKER_EVENTS_BATCH_SIZE,
+      eventsBatchMs: env.WORKER_EVENTS_BATCH_MS,
       transcriptsConcurrency: env.WORKER_TRANSCRIPTS_CONCURRENCY,
       recordingsConcurrency: env.WORKER_RECORDINGS_CONCURRENCY,
       attempts: env.WORKER_JOB_ATTEMPTS,

@@ -143,10 +143,23 @@ export class EnvironmentVariables {
   @Min(100)
   VAPI_API_TIMEOUT_MS: number = 10_000;
 
+  /** Call-event jobs held at once: at least a batch, so the next gathers while one commits. */
   @IsInt()
   @Min(1)
-  @Max(256)
-  WORKER_EVENTS_CONCURRENCY: number = 16;
+  @Max(2000)
+  WORKER_EVENTS_CONCURRENCY: number = 400;
+
+  /** Most call-event jobs applied in one transaction. */
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  WORKER_EVENTS_BATCH_SIZE: number = 200;
+
+  /** Longest wait (ms) for a batch to fill once its first job arrived. */
+  @IsInt()
+  @Min(0)
+  @Max(1000)
+  WORKER_EVENTS_BATCH_MS: number = 10;
 
   @IsInt()
   @Min(1)

@@ -21,3 +21,4 @@ export * from './repositories/webhook-credentials.repository';
 export * from './tenancy/credential-secrets';
 export * from './tenancy/read-token-probe';
 export * from './tenancy/secret-box';
+export * from './tenancy/tenant-keys';

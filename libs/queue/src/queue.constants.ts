@@ -1,3 +1,5 @@
+import { DEFAULT_TENANT_ID, tenantKey } from '@app/database';
+
 /**
  * Queue names. PERSISTENT: these are Redis key names; renaming one strands every job already
  * waiting under the old name.
@@ -28,7 +30,11 @@ export interface JobPayloads {
   [JobName.ApplyCallEvent]: {
     /** The body as received, with credentials redacted; stored in the event log. */
     payload: unknown;
-    /** The event's dedup key (`CallEvent.dedupKey`): the event log's unique key, the job id's tail. */
+    /**
+     * The event's dedup key (`CallEvent.dedupKey`) within its tenant (`tenantKey`: prefixed for
+     * any tenant but the default, which is how the worker knows whose call it is): the event
+     * log's unique key, the job id's tail.
+     */
     dedupKey: string;
     /** When the api accepted the request (ISO 8601). */
     receivedAt: string;
@@ -53,16 +59,21 @@ export interface JobPayloads {
 
 export type JobOf<N extends JobName> = JobPayloads[N];
 
-/** The call-events job of an accepted webhook: `payload` already redacted, id from its dedup key. */
+/**
+ * The call-events job of an accepted webhook: `payload` already redacted, id from its dedup key
+ * scoped to the tenant, so the same VAPI event sent to two tenants is two jobs and two events.
+ */
 export function callEventJob(
   payload: unknown,
   dedupKey: string,
   receivedAt: Date,
+  tenantId: string = DEFAULT_TENANT_ID,
 ): { name: JobName.ApplyCallEvent; data: JobOf<JobName.ApplyCallEvent>; opts: { jobId: string } } {
+  const key = tenantKey(tenantId, dedupKey);
   return {
     name: JobName.ApplyCallEvent,
-    data: { payload, dedupKey, receivedAt: receivedAt.toISOString() },
-    opts: { jobId: jobIds.callEvent(dedupKey) },
+    data: { payload, dedupKey: key, receivedAt: receivedAt.toISOString() },
+    opts: { jobId: jobIds.callEvent(key) },
   };
 }
 

@@ -1,11 +1,11 @@
 import { CALL_STATUSES, type CallEventKind, type CallStatus } from './call-event';
 import { callFactsFrom, isoOrUndefined } from './call-facts';
 import { reportFromVapiMessage } from './call-report';
-import type { UnkeyedCallEvent } from './dedup-key';
+import type { DedupFields, UnkeyedCallEvent } from './dedup-key';
 import { compact, num, obj, roundSeconds, str, type JsonObject } from './json-value';
 import { parseTimestamp } from './timestamp';
 import { isSpokenRole, normalizeRole, utterancesFromMessages } from './transcript';
-import { WebhookValidationError } from './webhook-validation.error';
+import { WebhookValidationError, checkedCallId } from './webhook-validation.error';
 
 const KIND_BY_TYPE: ReadonlyMap<string, CallEventKind> = new Map<string, CallEventKind>([
   ['status-update', 'status-update'],
@@ -41,43 +41,81 @@ export function isCallStatus(value: unknown): value is CallStatus {
   return (CALL_STATUSES as readonly unknown[]).includes(value);
 }
 
-/** Normalises the `message` of a VAPI `{"message": {...}}` body (everything but the dedup key). */
-export function normalizeVapiMessage(value: unknown): UnkeyedCallEvent {
+/** A validated VAPI message with the fields its identity depends on. */
+export interface IdentifiedVapiMessage {
+  message: JsonObject;
+  call: JsonObject | undefined;
+  fields: DedupFields;
+}
+
+/**
+ * Validates the `message` of a VAPI `{"message": {...}}` body and reads only what its dedup key
+ * needs: the intake's whole share of normalisation. Throws `WebhookValidationError` exactly when
+ * `normalizeVapiMessage` would, since that is built on it.
+ */
+export function identifyVapiMessage(value: unknown): IdentifiedVapiMessage {
   const message = obj(value);
   if (!message) throw new WebhookValidationError('message must be a JSON object');
   const type = typeof message.type === 'string' ? message.type.trim() : '';
   if (type === '') throw new WebhookValidationError('message.type must be a non-empty string');
   const kind = kindOfMessageType(type);
   const call = obj(message.call);
-  const callId = str(call?.id) ?? null;
+  const callId = checkedCallId(str(call?.id), 'message.call.id') ?? null;
   if (callId === null && NEEDS_CALL_ID.has(kind)) {
     throw new WebhookValidationError(`message.call.id is required for ${type}`);
   }
-  const base: UnkeyedCallEvent = {
+  const base: DedupFields = {
     kind,
     messageType: type,
     callId,
     occurredAt: parseTimestamp(message.timestamp),
-    call: callFactsFrom(call, message),
   };
   switch (kind) {
     case 'status-update':
-      return statusUpdate(base, message, call);
+      return { message, call, fields: statusUpdate(base, message, call) };
     case 'end-of-call-report':
-      return endOfCallReport(base, message, call);
+      // The report itself is read by the worker; the key of a report is its call.
+      return { message, call, fields: { ...base, status: 'ended' } };
     case 'transcript':
-      return transcript(base, message);
+      return { message, call, fields: transcript(base, message) };
     case 'conversation-update':
       return {
-        ...base,
-        history:
-          utterancesFromMessages(message.messages) ??
-          utterancesFromMessages(obj(message.artifact)?.messages) ??
-          [],
+        message,
+        call,
+        fields: {
+          ...base,
+          history:
+            utterancesFromMessages(message.messages) ??
+            utterancesFromMessages(obj(message.artifact)?.messages) ??
+            [],
+        },
       };
     default:
-      return base;
+      return { message, call, fields: base };
   }
+}
+
+/** Normalises the `message` of a VAPI `{"message": {...}}` body (everything but the dedup key). */
+export function normalizeVapiMessage(value: unknown): UnkeyedCallEvent {
+  return completeVapiMessage(identifyVapiMessage(value));
+}
+
+/** Adds to an identified message what only the worker needs: call facts and the report. */
+export function completeVapiMessage({
+  message,
+  call,
+  fields,
+}: IdentifiedVapiMessage): UnkeyedCallEvent {
+  const { kind, messageType, callId, occurredAt, ...rest } = fields;
+  const event: UnkeyedCallEvent = {
+    kind,
+    messageType,
+    callId,
+    occurredAt,
+    call: callFactsFrom(call, message),
+    ...rest,
+  };
+  return kind === 'end-of-call-report' ? endOfCallReport(event, message, call) : event;
 }
 
 /**
@@ -85,10 +123,10 @@ export function normalizeVapiMessage(value: unknown): UnkeyedCallEvent {
  * `other`: it is logged like any unknown message but never moves a call's status.
  */
 function statusUpdate(
-  base: UnkeyedCallEvent,
+  base: DedupFields,
   message: JsonObject,
   call: JsonObject | undefined,
-): UnkeyedCallEvent {
+): DedupFields {
   const status = str(message.status);
   if (status === undefined) {
     throw new WebhookValidationError(`message.status is required for ${base.messageType}`);
@@ -96,7 +134,7 @@ function statusUpdate(
   if (!isCallStatus(status)) return { ...base, kind: 'other' };
   const endedReason =
     str(message.endedReason) ?? (status === 'ended' ? str(call?.endedReason) : undefined);
-  return compact<UnkeyedCallEvent>({ ...base, status, endedReason });
+  return compact<DedupFields>({ ...base, status, endedReason });
 }
 
 function endOfCallReport(
@@ -123,7 +161,7 @@ function endOfCallReport(
  * A `transcript` carries one utterance. It has no offset of its own (the timestamp is when the
  * message was sent, not when speech began), so `secondsFromStart` is null unless VAPI adds one.
  */
-function transcript(base: UnkeyedCallEvent, message: JsonObject): UnkeyedCallEvent {
+function transcript(base: DedupFields, message: JsonObject): DedupFields {
   const transcriptType =
     str(message.transcriptType) ?? transcriptTypeFromSubscription(base.messageType);
   const role = normalizeRole(message.role);
@@ -138,7 +176,7 @@ function transcript(base: UnkeyedCallEvent, message: JsonObject): UnkeyedCallEve
           durationSeconds: null,
         }
       : undefined;
-  return compact<UnkeyedCallEvent>({ ...base, utterance, partial: transcriptType === 'partial' });
+  return compact<DedupFields>({ ...base, utterance, partial: transcriptType === 'partial' });
 }
 
 /** `transcript[transcriptType="final"]` → `final`; a plain `transcript` with no type is final. */

@@ -1,7 +1,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CallEvent, CallEventKind, CallStatus } from './call-event';
-import { normalizeWebhook } from './normalize-webhook';
+import { identifyWebhook, normalizeWebhook } from './normalize-webhook';
 import { WebhookValidationError } from './webhook-validation.error';
 
 const FIXTURE_DIR = join(__dirname, '..', '..', '..', 'test', 'fixtures', 'vapi');
@@ -183,16 +183,31 @@ function reverseKeys(value: unknown): unknown {
   );
 }
 
+/** Both the intake's identification and the worker's normalisation refuse it alike. */
 function expectValidationError(body: unknown, message: string): void {
-  let caught: unknown;
-  try {
-    normalizeWebhook(body);
-  } catch (error) {
-    caught = error;
+  for (const read of [normalizeWebhook, identifyWebhook]) {
+    let caught: unknown;
+    try {
+      read(body);
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(WebhookValidationError);
+    expect((caught as Error).message).toBe(message);
   }
-  expect(caught).toBeInstanceOf(WebhookValidationError);
-  expect((caught as Error).message).toBe(message);
 }
+
+describe(identifyWebhook.name, () => {
+  it.each(webhookFixtureNames())('gives %s the kind, call and key normalisation gives', (name) => {
+    const event = normalize(name);
+    expect(identifyWebhook(load(name))).toEqual({
+      dedupKey: event.dedupKey,
+      kind: event.kind,
+      messageType: event.messageType,
+      callId: event.callId,
+    });
+  });
+});
 
 describe(normalizeWebhook.name, () => {
   it('has an expectation for every webhook fixture in test/fixtures/vapi', () => {
@@ -708,5 +723,17 @@ describe(normalizeWebhook.name, () => {
       body.message.call.id = NO_ANSWER_CALL_ID;
       expect(normalizeWebhook(body).dedupKey).not.toBe(first);
     });
+  });
+});
+
+describe('call ids', () => {
+  it.each([
+    [
+      { message: { type: 'status-update', status: 'ringing', call: { id: 'acme/call-1' } } },
+      'message.call.id',
+    ],
+    [{ type: 'call.started', call: { id: 'acme/call-1' } }, 'call.id'],
+  ])('refuses a call id with a slash (it would name another tenant’s call)', (body, field) => {
+    expect(() => normalizeWebhook(body)).toThrow(`${field} must not contain '/'`);
   });
 });

@@ -1,9 +1,32 @@
-import type { CallEvent } from './call-event';
-import { computeDedupKey, type UnkeyedCallEvent } from './dedup-key';
+import type { CallEvent, CallEventKind } from './call-event';
+import { computeDedupKey } from './dedup-key';
 import { isJsonObject } from './json-value';
-import { normalizeLegacyBody } from './normalize-legacy-body';
-import { normalizeVapiMessage } from './normalize-vapi-message';
+import { completeLegacyBody, identifyLegacyBody } from './normalize-legacy-body';
+import { completeVapiMessage, identifyVapiMessage } from './normalize-vapi-message';
 import { WebhookValidationError } from './webhook-validation.error';
+
+/** What the intake needs to know of a body: that it is valid, what it is and its identity. */
+export interface WebhookIdentity {
+  dedupKey: string;
+  kind: CallEventKind;
+  messageType: string;
+  callId: string | null;
+}
+
+/**
+ * Validates a parsed webhook body and derives its identity, reading only the fields the dedup key
+ * depends on (no call facts, no report). Throws `WebhookValidationError` exactly when
+ * `normalizeWebhook` would, and gives the same key: both are built on the same validation.
+ */
+export function identifyWebhook(body: unknown): WebhookIdentity {
+  const { fields, source } = identify(body);
+  return {
+    dedupKey: computeDedupKey(fields, source),
+    kind: fields.kind,
+    messageType: fields.messageType,
+    callId: fields.callId,
+  };
+}
 
 /**
  * Turns a parsed webhook body — VAPI `{"message": {...}}` or legacy `{"type": "call.*",
@@ -12,14 +35,40 @@ import { WebhookValidationError } from './webhook-validation.error';
  * Unknown VAPI message types are not errors: they become kind `other`.
  */
 export function normalizeWebhook(body: unknown): CallEvent {
+  const identified = identify(body);
+  const dedupKey = computeDedupKey(identified.fields, identified.source);
+  const event =
+    identified.format === 'vapi'
+      ? completeVapiMessage(identified.vapi)
+      : completeLegacyBody(identified.legacy);
+  return { dedupKey, ...event };
+}
+
+type Identified =
+  | {
+      format: 'vapi';
+      vapi: ReturnType<typeof identifyVapiMessage>;
+      fields: ReturnType<typeof identifyVapiMessage>['fields'];
+      source: unknown;
+    }
+  | {
+      format: 'legacy';
+      legacy: ReturnType<typeof identifyLegacyBody>;
+      fields: ReturnType<typeof identifyLegacyBody>['fields'];
+      source: unknown;
+    };
+
+function identify(body: unknown): Identified {
   if (!isJsonObject(body)) throw new WebhookValidationError('body must be a JSON object');
-  if ('message' in body) return withKey(normalizeVapiMessage(body.message), body.message);
-  if ('type' in body) return withKey(normalizeLegacyBody(body), body);
+  if ('message' in body) {
+    const vapi = identifyVapiMessage(body.message);
+    return { format: 'vapi', vapi, fields: vapi.fields, source: body.message };
+  }
+  if ('type' in body) {
+    const legacy = identifyLegacyBody(body);
+    return { format: 'legacy', legacy, fields: legacy.fields, source: body };
+  }
   throw new WebhookValidationError(
     'body must have a "message" object (VAPI format) or a "type" and "call" (legacy format)',
   );
-}
-
-function withKey(event: UnkeyedCallEvent, source: unknown): CallEvent {
-  return { dedupKey: computeDedupKey(event, source), ...event };
 }

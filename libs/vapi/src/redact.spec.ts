@@ -1,4 +1,4 @@
-import { REDACTED, redactPayload } from './redact';
+import { REDACTED, redactInPlace, redactPayload } from './redact';
 
 describe(redactPayload.name, () => {
   const body = {
@@ -102,5 +102,44 @@ describe(redactPayload.name, () => {
     expect(redactPayload(null)).toBeNull();
     expect(redactPayload('text')).toBe('text');
     expect(redactPayload([1, { token: 'x' }])).toEqual([1, { token: REDACTED }]);
+  });
+});
+
+describe(redactInPlace.name, () => {
+  it('redacts the body it is given and returns it, keeping untouched objects as they are', () => {
+    const messages = [{ role: 'user', message: 'my token is 1234' }];
+    const body = {
+      message: {
+        type: 'end-of-call-report',
+        artifact: { messages },
+        call: { id: 'c1', phoneNumber: { twilioAuthToken: 'tw-secret', number: '+1' } },
+      },
+    };
+    expect(redactInPlace(body)).toBe(body);
+    expect(body.message.call.phoneNumber).toEqual({ twilioAuthToken: REDACTED, number: '+1' });
+    // Transcripts are not where VAPI's types put credentials: not walked, not copied.
+    expect(body.message.artifact.messages).toBe(messages);
+  });
+
+  it('redacts the Call of a legacy body like the call of a VAPI message', () => {
+    const body = {
+      type: 'call.ended',
+      call: {
+        id: 'c1',
+        phoneNumber: { provider: 'twilio', twilioAccountSid: 'AC-legacy', twilioAuthToken: 'tok' },
+        assistant: { server: { url: 'https://a.example', headers: { 'x-key': 'hdr' } } },
+      },
+    };
+    const text = JSON.stringify(redactInPlace(body));
+    for (const secret of ['AC-legacy', '"tok"', 'hdr']) expect(text).not.toContain(secret);
+    expect(text).toContain('"x-key":"[redacted]"');
+  });
+
+  it('checks keys the SDK does not declare by name, at any depth below them', () => {
+    const body = {
+      message: { type: 'hang', somethingNew: { nested: [{ clientSecret: 'cs', count: 3 }] } },
+    };
+    redactInPlace(body);
+    expect(body.message.somethingNew.nested[0]).toEqual({ clientSecret: REDACTED, count: 3 });
   });
 });

@@ -25,13 +25,8 @@ import {
 } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DataSource } from 'typeorm';
-import { Call, DEFAULT_TENANT_ID } from '@app/database';
-import {
-  ReadScope,
-  ReadScopeOf,
-  TenantScoped,
-  scopeSeesDefaultTenant,
-} from '../tenancy/read-scope';
+import { ReadScope, ReadScopeOf, TenantScoped, tenantToRead } from '../tenancy/read-scope';
+import { CallsQueryService } from './calls-query.service';
 import { CallStreamHub, StreamFilter } from './call-stream.hub';
 import { LiveReadGuard } from './live-read.guard';
 import { ReadApiGuard } from './read-api.guard';
@@ -63,6 +58,7 @@ export class CallStreamController {
     private readonly hub: CallStreamHub,
     private readonly tickets: StreamTickets,
     private readonly dataSource: DataSource,
+    private readonly calls: CallsQueryService,
   ) {}
 
   @Get('calls/:id/stream')
@@ -82,11 +78,9 @@ export class CallStreamController {
     @Res() reply: FastifyReply,
   ): Promise<void> {
     this.assertReady();
-    const exists =
-      scopeSeesDefaultTenant(scope, DEFAULT_TENANT_ID) &&
-      (await this.dataSource.getRepository(Call).exists({ where: { id } }));
-    if (!exists) throw new NotFoundException(`No call with id ${id}.`);
-    await this.open(req, reply, { callId: id, visible: true }, query.lastEventId);
+    const key = await this.calls.resolveCallKey(id, scope, query.tenant);
+    if (key === null) throw new NotFoundException(`No call with id ${id}.`);
+    await this.open(req, reply, { callId: key, visible: true }, query.lastEventId);
   }
 
   @Get('stream')
@@ -107,10 +101,13 @@ export class CallStreamController {
     @Res() reply: FastifyReply,
   ): Promise<void> {
     this.assertReady();
+    const tenant = tenantToRead(scope, query.tenant);
     const filter: StreamFilter = {
       status: query.status,
       assistantId: query.assistantId,
-      visible: scopeSeesDefaultTenant(scope, DEFAULT_TENANT_ID),
+      tenant: tenant ?? undefined,
+      // A tenant token naming another tenant: a silent stream, as an empty list.
+      visible: tenant !== null,
     };
     await this.open(req, reply, filter, query.lastEventId);
   }

@@ -10,12 +10,15 @@ import type { ServerResponse } from 'node:http';
 import { Counter, Gauge } from 'prom-client';
 import { DataSource } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '@app/config';
-import { CALL_CHANGES_CHANNEL, CallChangesRepository } from '@app/database';
+import { CALL_CHANGES_CHANNEL, CallChangesRepository, splitTenantKey } from '@app/database';
 import { MetricsRegistry } from '@app/observability';
 
 /** What a stream shows: one call, or every call (optionally narrowed by status or assistant). */
 export interface StreamFilter {
+  /** The stored key of the call (tenant-prefixed, see `tenantKey`). */
   callId?: string;
+  /** Only this tenant's calls (all-calls stream); undefined: every tenant's. */
+  tenant?: string;
   status?: string;
   assistantId?: string;
   /** False when the reader's scope sees none of the calls (the stream stays open, silent). */
@@ -25,7 +28,9 @@ export interface StreamFilter {
 /** A change of the feed, serialised once for every subscriber. */
 interface FeedChange {
   position: bigint;
+  /** The stored key. */
   callId: string;
+  tenantId: string;
   /** The call's status and assistant at that change (only when a filtered stream needs them). */
   status?: string | null;
   assistantId?: string | null;
@@ -415,14 +420,18 @@ interface CallInfoRow {
 
 function toChange(row: ChangeRow): FeedChange {
   const position = BigInt(row.id);
+  const { tenantId, localId } = splitTenantKey(row.call_id);
   const status = row.kind === 'status' ? (row.data.status as string | null | undefined) : undefined;
   return {
     position,
     callId: row.call_id,
+    tenantId,
     status: status ?? undefined,
     frame: frame(row.kind, position, {
       position: row.id,
-      callId: row.call_id,
+      // VAPI's id, as the read API shows it, and the tenant it belongs to.
+      callId: localId,
+      tenantId,
       kind: row.kind,
       at: new Date(row.created_at).toISOString(),
       data: row.data,
@@ -438,6 +447,7 @@ function frame(event: string, id: bigint, data: unknown): string {
 function matches(filter: StreamFilter, change: FeedChange): boolean {
   if (!filter.visible) return false;
   if (filter.callId !== undefined) return change.callId === filter.callId;
+  if (filter.tenant !== undefined && change.tenantId !== filter.tenant) return false;
   if (filter.status !== undefined && change.status !== filter.status) return false;
   if (filter.assistantId !== undefined && change.assistantId !== filter.assistantId) return false;
   return true;

@@ -7,7 +7,9 @@ const iso = (value: Date | null): string | null => (value ? value.toISOString() 
 /** A call as listed by `GET /api/calls`. */
 export function callSummaryView(call: Call) {
   return {
-    id: call.id,
+    // VAPI's id: the tenant prefix of the stored key is an internal detail.
+    id: call.vapiCallId,
+    tenantId: call.tenantId,
     status: call.status,
     outcome: call.outcome,
     endedReason: call.endedReason,

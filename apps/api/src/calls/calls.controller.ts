@@ -8,7 +8,7 @@ import {
   ValidationPipe,
 } from '@nestjs/common';
 import { CallsQueryService } from './calls-query.service';
-import { ListCallsQuery } from './list-calls.query';
+import { CallTenantQuery, ListCallsQuery } from './list-calls.query';
 import { ReadApiGuard } from './read-api.guard';
 import { ReadScope, ReadScopeOf, TenantScoped } from '../tenancy/read-scope';
 
@@ -32,8 +32,12 @@ export class CallsController {
 
   @Get(':id')
   @TenantScoped()
-  async findOne(@Param('id') id: string, @ReadScopeOf() scope: ReadScope) {
-    const call = await this.calls.findOne(id, scope);
+  async findOne(
+    @Param('id') id: string,
+    @Query(queryPipe) query: CallTenantQuery,
+    @ReadScopeOf() scope: ReadScope,
+  ) {
+    const call = await this.calls.findOne(id, scope, query.tenant);
     if (!call) throw new NotFoundException(`No call with id ${id}.`);
     return call;
   }

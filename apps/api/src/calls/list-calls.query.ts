@@ -20,6 +20,12 @@ export class ListCallsQuery {
   @IsString()
   assistantId?: string;
 
+  /** One tenant's calls (operators); a tenant token only ever sees its own. */
+  @ApiPropertyOptional({ description: "One tenant's calls (operators)." })
+  @IsOptional()
+  @IsString()
+  tenant?: string;
+
   /** Calls created at or after this instant (ISO 8601). */
   @ApiPropertyOptional({ format: 'date-time', description: 'Created at or after.' })
   @IsOptional()
@@ -46,4 +52,14 @@ export class ListCallsQuery {
   @IsInt()
   @Min(0)
   offset: number = 0;
+}
+
+/** Query string of one call's routes: an operator names the tenant when a VAPI id is ambiguous. */
+export class CallTenantQuery {
+  @ApiPropertyOptional({
+    description: 'The tenant, when a VAPI id exists under several (operators).',
+  })
+  @IsOptional()
+  @IsString()
+  tenant?: string;
 }

@@ -3,8 +3,10 @@ import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { WebhookMetrics } from '@app/observability';
 
-/** The webhook route as Fastify knows it (global prefix `api` + the controller's path). */
+/** The webhook route as Fastify knows it: the default tenant's. */
 export const WEBHOOK_ROUTE = '/api/webhook/vapi';
+/** A named tenant's webhook route. */
+export const TENANT_WEBHOOK_ROUTE = `${WEBHOOK_ROUTE}/:tenant`;
 
 /**
  * Webhook intake metrics. One Fastify `onResponse` hook counts every request to the webhook
@@ -24,7 +26,8 @@ export class IntakeMetricsService {
     host.httpAdapter
       .getInstance<FastifyInstance>()
       .addHook('onResponse', (request, reply, done) => {
-        if (request.routeOptions.url === WEBHOOK_ROUTE) {
+        const route = request.routeOptions.url;
+        if (route === WEBHOOK_ROUTE || route === TENANT_WEBHOOK_ROUTE) {
           this.metrics.observeRequest(
             this.kinds.get(request),
             reply.statusCode,

@@ -33,9 +33,12 @@ export const ReadScopeOf = createParamDecorator((_: unknown, ctx: ExecutionConte
 });
 
 /**
- * Until calls carry their tenant (issue 12, second half), every stored call came in through
- * `/api/webhook/vapi` and so belongs to the default tenant: a scope sees them all or none.
+ * The tenant a request reads: its own for a tenant token; for an operator, the one it names
+ * (`?tenant=`) or `undefined` for all. `null` means a tenant token named another tenant, which
+ * must look exactly like a missing call (404), never like a refusal that confirms it exists.
  */
-export function scopeSeesDefaultTenant(scope: ReadScope, defaultTenantId: string): boolean {
-  return scope.all || scope.tenantId === defaultTenantId;
+export function tenantToRead(scope: ReadScope, requested?: string): string | undefined | null {
+  if (scope.all) return requested;
+  if (requested !== undefined && requested !== scope.tenantId) return null;
+  return scope.tenantId;
 }

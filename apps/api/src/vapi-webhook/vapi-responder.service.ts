@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '@app/config';
-import type { CallEvent } from '@app/vapi';
+import type { WebhookIdentity } from '@app/vapi';
 import { ToolRegistry } from './tools/tool-registry';
 
 /**
@@ -16,7 +16,7 @@ export class VapiResponderService {
   constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
 
   /** True when VAPI uses the response body of this kind of message. */
-  expectsAnswer(event: CallEvent): boolean {
+  expectsAnswer(event: Pick<WebhookIdentity, 'kind'>): boolean {
     return (
       event.kind === 'assistant-request' ||
       event.kind === 'tool-calls' ||
@@ -25,7 +25,10 @@ export class VapiResponderService {
     );
   }
 
-  async answer(event: CallEvent, body: unknown): Promise<Record<string, unknown>> {
+  async answer(
+    event: Pick<WebhookIdentity, 'kind' | 'callId'>,
+    body: unknown,
+  ): Promise<Record<string, unknown>> {
     const { vapi } = this.config;
     switch (event.kind) {
       case 'assistant-request':

@@ -2,8 +2,12 @@ import { InjectQueue } from '@nestjs/bullmq';
 import { Inject, Injectable, Logger, ServiceUnavailableException } from '@nestjs/common';
 import { Queue } from 'bullmq';
 import { APP_CONFIG, AppConfig } from '@app/config';
+import { inRequestScope } from '@app/observability';
 import { QueueName, callEventJob } from '@app/queue';
-import type { CallEvent } from '@app/vapi';
+import { redactInPlace, type WebhookIdentity } from '@app/vapi';
+
+/** The job of one accepted webhook, as `callEventJob` builds it. */
+export type CallEventJob = ReturnType<typeof callEventJob>;
 
 /**
  * Puts accepted events on the call-events queue. The job id is the event's dedup key, so a
@@ -18,9 +22,24 @@ export class WebhookIntakeService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  /** Resolves once Redis has confirmed the add; rejects with 503 after the configured bound. */
-  async enqueue(event: CallEvent, payload: unknown, receivedAt: Date): Promise<void> {
-    const job = callEventJob(payload, event.dedupKey, receivedAt);
+  /**
+   * Records an accepted body: redacts it (in place: the caller hands it over) and enqueues it as
+   * the job's payload, serialised once by BullMQ. Resolves once durable.
+   */
+  async accept(
+    identity: WebhookIdentity,
+    body: unknown,
+    receivedAt: Date,
+    tenantId: string,
+  ): Promise<void> {
+    await this.enqueue(callEventJob(redactInPlace(body), identity.dedupKey, receivedAt, tenantId));
+  }
+
+  /**
+   * The one place a job leaves the api: resolves once Redis has confirmed the add, rejects with
+   * 503 after the configured bound.
+   */
+  async enqueue(job: CallEventJob): Promise<void> {
     let timer: NodeJS.Timeout | undefined;
     // BullMQ's add can hang while Redis is unreachable (ECOSYSTEM.md §2.7): bound it ourselves.
     const timeout = new Promise<never>((_, reject) => {
@@ -41,11 +60,13 @@ export class WebhookIntakeService {
   }
 
   /** A request/response message was answered but could not be recorded. */
-  reportLostRecord(event: CallEvent, error: unknown): void {
-    this.logger.error(
-      `answered ${event.kind} for call ${event.callId ?? '-'} but could not record it: ${
-        error instanceof Error ? error.message : String(error)
-      }`,
+  reportLostRecord(identity: WebhookIdentity, error: unknown, requestId: string): void {
+    inRequestScope(requestId, () =>
+      this.logger.error(
+        `answered ${identity.kind} for call ${identity.callId ?? '-'} but could not record it: ${
+          error instanceof Error ? error.message : String(error)
+        }`,
+      ),
     );
   }
 }

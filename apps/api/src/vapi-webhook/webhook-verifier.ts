@@ -217,13 +217,14 @@ export class WebhookVerifier {
     const timestamp = header(input, tsName);
     if (includeTimestamp && timestamp === undefined) return fail(`missing ${tsName} header`);
 
-    const signed = this.signedPayload(input, timestamp ?? '');
+    const signed = this.signedParts(input, timestamp ?? '');
     // Hex digests are case-insensitive; base64 is not, so it is compared exactly.
     const normalise = (s: string): string => (encoding === 'hex' ? s.toLowerCase() : s);
     let matched = false;
     for (const secret of this.hmacSecrets) {
-      const expected =
-        signaturePrefix + createHmac(algorithm, secret).update(signed).digest(encoding);
+      const hmac = createHmac(algorithm, secret);
+      for (const part of signed) hmac.update(part);
+      const expected = signaturePrefix + hmac.digest(encoding);
       matched = sameSignature(normalise(expected), normalise(received)) || matched;
     }
     if (!matched) return fail('invalid signature');
@@ -238,20 +239,21 @@ export class WebhookVerifier {
     return { ok: true, mode };
   }
 
-  /** The exact bytes that were signed; the body is spliced in as bytes, never re-encoded. */
-  private signedPayload(input: VerifyInput, timestamp: string): Buffer {
+  /**
+   * The exact bytes that were signed, in order; the body is passed as the received bytes, never
+   * re-encoded, and never copied into one buffer (reports are 100 KB and more).
+   */
+  private signedParts(input: VerifyInput, timestamp: string): Buffer[] {
     const values = {
       timestamp,
       method: input.method ?? '',
       url: input.url ?? '',
     };
-    return Buffer.concat(
-      this.format.map((part) => {
-        if ('literal' in part) return part.literal;
-        if (part.placeholder === 'body') return input.rawBody;
-        return Buffer.from(values[part.placeholder], 'utf8');
-      }),
-    );
+    return this.format.map((part) => {
+      if ('literal' in part) return part.literal;
+      if (part.placeholder === 'body') return input.rawBody;
+      return Buffer.from(values[part.placeholder], 'utf8');
+    });
   }
 }
 

@@ -14,7 +14,7 @@ describe(callChanges.name, () => {
 
   it('announces a new call with its status', () => {
     const after = mergeCallState(null, ringing);
-    const changes = callChanges(null, after, EMPTY_TRANSCRIPT, EMPTY_TRANSCRIPT);
+    const changes = callChanges(null, after, null);
     expect(changes).toEqual([
       {
         callId: after.id,
@@ -26,16 +26,14 @@ describe(callChanges.name, () => {
 
   it('says nothing when a fold changed nothing', () => {
     const state = mergeCallState(null, inProgress);
-    expect(
-      callChanges(state, mergeCallState(state, inProgress), EMPTY_TRANSCRIPT, EMPTY_TRANSCRIPT),
-    ).toEqual([]);
+    expect(callChanges(state, mergeCallState(state, inProgress), null)).toEqual([]);
   });
 
   it('sends status, transcript and summary of a report, in that order', () => {
     const before = mergeCallState(null, inProgress);
     const after = mergeCallState(before, report);
     const transcript = mergeTranscript(EMPTY_TRANSCRIPT, report);
-    const changes = callChanges(before, after, EMPTY_TRANSCRIPT, transcript);
+    const changes = callChanges(before, after, segmentChanges([], transcript.segments));
     expect(changes.map((c) => c.kind)).toEqual(['status', 'transcript', 'summary']);
     expect(changes[0].data).toMatchObject({ status: 'ended', endedReason: 'customer-ended-call' });
     expect(changes[1].data).toMatchObject({ fromSeq: 0, replaced: false });

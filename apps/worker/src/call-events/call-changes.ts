@@ -1,5 +1,10 @@
 import type { NewCallChange } from '@app/database';
-import type { SegmentState, TranscriptState } from '../transcripts/transcript-state';
+import {
+  prefixDigests,
+  transcriptHead,
+  type SegmentState,
+  type TranscriptHead,
+} from '../transcripts/transcript-state';
 import { canonicalJson, type CallState } from './call-state';
 
 /** Fields whose change is a `status` change of the feed. */
@@ -31,26 +36,30 @@ export interface SegmentChange {
   durationSeconds: number | null;
 }
 
+/** How a transcript changed, as the feed tells it. */
+export interface SegmentDelta {
+  fromSeq: number;
+  replaced: boolean;
+  segments: SegmentChange[];
+}
+
 /**
  * The feed entries one committed fold of a call produces, in a fixed order (status, transcript,
- * summary), from its state and transcript before and after. A transcript that only grew is sent
- * as the appended segments (`replaced: false`, `fromSeq` = how many were there); any other
- * transcript change is sent whole (`replaced: true`). Nothing changed, nothing sent.
+ * summary), from its state before and after and how its transcript changed (null: it did not).
+ * Nothing changed, nothing sent.
  */
 export function callChanges(
   before: CallState | null,
   after: CallState,
-  transcriptBefore: TranscriptState,
-  transcriptAfter: TranscriptState,
+  transcript: SegmentDelta | null,
 ): NewCallChange[] {
   const changes: NewCallChange[] = [];
   const callId = after.id;
   if (changedAny(before, after, STATUS_FIELDS)) {
     changes.push({ callId, kind: 'status', data: pick(after, STATUS_FIELDS) });
   }
-  const segments = segmentChanges(transcriptBefore.segments, transcriptAfter.segments);
-  if (segments !== null) {
-    changes.push({ callId, kind: 'transcript', data: { ...segments } });
+  if (transcript !== null) {
+    changes.push({ callId, kind: 'transcript', data: { ...transcript } });
   }
   if (changedAny(before, after, SUMMARY_FIELDS)) {
     changes.push({ callId, kind: 'summary', data: pick(after, SUMMARY_FIELDS) });
@@ -62,14 +71,25 @@ export function callChanges(
 export function segmentChanges(
   before: readonly SegmentState[],
   after: readonly SegmentState[],
-): { fromSeq: number; replaced: boolean; segments: SegmentChange[] } | null {
-  const grew = after.length > before.length && before.every((s, i) => sameSegment(s, after[i]));
-  if (grew) {
-    return { fromSeq: before.length, replaced: false, segments: numbered(after, before.length) };
-  }
-  if (after.length === before.length && after.every((s, i) => sameSegment(s, before[i]))) {
-    return null;
-  }
+): SegmentDelta | null {
+  return segmentDelta(transcriptHead(before), after);
+}
+
+/**
+ * Like `segmentChanges`, knowing only the head of the transcript before: a transcript that only
+ * grew is sent as the appended segments (`replaced: false`, `fromSeq` = how many were there);
+ * any other change is sent whole (`replaced: true`).
+ */
+export function segmentDelta(
+  before: TranscriptHead,
+  after: readonly SegmentState[],
+): SegmentDelta | null {
+  if (after.length < before.count)
+    return { fromSeq: 0, replaced: true, segments: numbered(after, 0) };
+  const kept = prefixDigests(after.slice(0, before.count))[before.count] === before.digest;
+  if (kept && after.length === before.count) return null;
+  if (kept)
+    return { fromSeq: before.count, replaced: false, segments: numbered(after, before.count) };
   return { fromSeq: 0, replaced: true, segments: numbered(after, 0) };
 }
 
@@ -81,10 +101,6 @@ function numbered(segments: readonly SegmentState[], from: number): SegmentChang
     secondsFromStart: s.secondsFromStart,
     durationSeconds: s.durationSeconds,
   }));
-}
-
-function sameSegment(a: SegmentState, b: SegmentState): boolean {
-  return canonicalJson(a) === canonicalJson(b);
 }
 
 function changedAny(

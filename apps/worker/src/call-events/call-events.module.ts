@@ -1,11 +1,11 @@
 import { Module } from '@nestjs/common';
-import { TranscriptsModule } from '../transcripts/transcripts.module';
+import { CallsModule } from '../calls/calls.module';
 import { CallEventsProcessor } from './call-events.processor';
 import { CallEventsService } from './call-events.service';
 
-/** Applies webhook events from the `call-events` queue. */
+/** Applies webhook events from the `call-events` queue, in batches. */
 @Module({
-  imports: [TranscriptsModule],
+  imports: [CallsModule],
   providers: [CallEventsService, CallEventsProcessor],
 })
 export class CallEventsModule {}

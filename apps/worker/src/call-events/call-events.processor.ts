@@ -1,45 +1,43 @@
-import { OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
-import { Inject, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { Job, UnrecoverableError } from 'bullmq';
-import { APP_CONFIG, AppConfig } from '@app/config';
+import { Job } from 'bullmq';
 import { JobName, QueueName, type JobOf } from '@app/queue';
-import { CallEventsService } from './call-events.service';
-import { WithJobContext } from '@app/observability';
+import { Batcher } from '../common/batcher';
+import { QueueProcessor, QueueWorker } from '../common/queue-processor';
+import { ApplyResult, CallEventsService } from './call-events.service';
 
-/** Consumes `call-events`: one job per accepted webhook. */
-@Processor(QueueName.CallEvents)
-export class CallEventsProcessor extends WorkerHost implements OnApplicationBootstrap {
-  private readonly logger = new Logger(CallEventsProcessor.name);
+type Delivery = JobOf<JobName.ApplyCallEvent>;
 
-  constructor(
-    private readonly callEvents: CallEventsService,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
-  ) {
+/**
+ * Consumes `call-events`: one job per accepted webhook, applied in batches.
+ *
+ * Why concurrency feeding an in-process batcher, rather than fetching jobs by hand: the worker
+ * holds up to WORKER_EVENTS_CONCURRENCY jobs at once; each `handle` hands its job to the batcher
+ * and awaits its own outcome, and a batch is cut at WORKER_EVENTS_BATCH_SIZE jobs or
+ * WORKER_EVENTS_BATCH_MS after its first job, whichever comes first. Everything BullMQ does
+ * per job stays BullMQ's: fetching (with the next job returned by the previous completion),
+ * lock renewal, stalled-job recovery, retries with backoff, the failed set with each job's own
+ * reason, metrics events and a graceful `close()` that waits for the batch in flight. It is
+ * plain `Worker` API, so it runs unchanged on any BullMQ backend (Redis or PostgreSQL).
+ * Manual fetching (`getNextJob` + `moveToCompleted` loops) would have to re-implement all of
+ * that, and is tied to how a backend hands out jobs. The price is one fetch and one completion
+ * round trip per job, which BullMQ keeps cheap; concurrency must exceed the batch size so the
+ * next batch gathers while one commits (the default is twice).
+ */
+@QueueWorker(QueueName.CallEvents, {
+  job: JobName.ApplyCallEvent,
+  concurrency: (config) => config.worker.eventsConcurrency,
+})
+export class CallEventsProcessor extends QueueProcessor<Delivery, ApplyResult> {
+  private batcher: Batcher<Delivery, ApplyResult> | undefined;
+
+  constructor(private readonly callEvents: CallEventsService) {
     super();
   }
 
-  /** `@Processor` options cannot read DI; the worker picks up a new concurrency on its next poll. */
-  onApplicationBootstrap(): void {
-    this.worker.concurrency = this.config.worker.eventsConcurrency;
-  }
-
-  @WithJobContext()
-  async process(job: Job<JobOf<JobName.ApplyCallEvent>>): Promise<void> {
-    if (job.name !== String(JobName.ApplyCallEvent)) {
-      throw new UnrecoverableError(`unknown job name ${job.name}`);
-    }
-    await this.callEvents.apply(job.data);
-  }
-
-  @OnWorkerEvent('failed')
-  onFailed(job: Job | undefined, error: Error): void {
-    this.logger.error(
-      `job ${job?.id ?? '?'} (${job?.name ?? '?'}) failed after ${job?.attemptsMade ?? 0} attempt(s): ${error.message}`,
-    );
-  }
-
-  @OnWorkerEvent('error')
-  onError(error: Error): void {
-    this.logger.error(`worker error: ${error.message}`);
+  handle(job: Job<Delivery>): Promise<ApplyResult> {
+    this.batcher ??= new Batcher((items) => this.callEvents.applyMany(items), {
+      maxSize: this.config.worker.eventsBatchSize,
+      maxWaitMs: this.config.worker.eventsBatchMs,
+    });
+    return this.batcher.add(job.data);
   }
 }

@@ -35,7 +35,14 @@ export function callStateFromRow(row: Call): CallState {
 /** The `calls` columns that hold a merge state (transcript columns are written separately). */
 export function callColumnsFromState(
   state: CallState,
-): Omit<CallColumns, 'transcriptStats' | 'transcriptSource' | 'transcriptVersion'> {
+): Omit<
+  CallColumns,
+  | 'transcriptStats'
+  | 'transcriptSource'
+  | 'transcriptVersion'
+  | 'transcriptCount'
+  | 'transcriptDigest'
+> {
   return {
     status: state.status,
     statusRank: state.status === null ? null : statusRank(state.status),

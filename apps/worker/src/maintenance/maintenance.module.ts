@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { CallEventsService } from '../call-events/call-events.service';
+import { CallsService } from '../calls/calls.service';
 import { TranscriptsModule } from '../transcripts/transcripts.module';
 import { MaintenanceProcessor } from './maintenance.processor';
 import { MaintenanceScheduler } from './maintenance.scheduler';
@@ -11,10 +11,10 @@ import { VapiApiClient } from './vapi-api.client';
 /**
  * The maintenance services without any BullMQ consumer, for the CLI (which must not take jobs
  * off queues). They need `TranscriptsService`, the database and the queues; replay folds events
- * through `CallEventsService`, the same code the worker applies them with.
+ * through `CallsService`, the same code the worker applies them with.
  */
 export const MAINTENANCE_SERVICES = [
-  CallEventsService,
+  CallsService,
   PayloadRetentionService,
   ReplayService,
   ReconcileService,

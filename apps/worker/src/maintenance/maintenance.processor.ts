@@ -1,8 +1,6 @@
-import { OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
-import { Logger } from '@nestjs/common';
 import { Job, UnrecoverableError } from 'bullmq';
-import { WithJobContext } from '@app/observability';
 import { JobName, QueueName, type JobOf } from '@app/queue';
+import { QueueProcessor, QueueWorker } from '../common/queue-processor';
 import { PayloadRetentionService, type PurgeReport } from './payload-retention.service';
 import { ReconcileService, type ReconcileReport } from './reconcile.service';
 import { ReplayService, type ReplayReport } from './replay.service';
@@ -11,10 +9,11 @@ import { ReplayService, type ReplayReport } from './replay.service';
  * Consumes `maintenance`: payload retention and reconciliation (from their job schedulers) and
  * admin replay requests. Each job returns its report, which Bull Board shows.
  */
-@Processor(QueueName.Maintenance)
-export class MaintenanceProcessor extends WorkerHost {
-  private readonly logger = new Logger(MaintenanceProcessor.name);
-
+@QueueWorker(QueueName.Maintenance)
+export class MaintenanceProcessor extends QueueProcessor<
+  unknown,
+  PurgeReport | ReplayReport | ReconcileReport
+> {
   constructor(
     private readonly retention: PayloadRetentionService,
     private readonly replay: ReplayService,
@@ -23,8 +22,7 @@ export class MaintenanceProcessor extends WorkerHost {
     super();
   }
 
-  @WithJobContext()
-  async process(job: Job): Promise<PurgeReport | ReplayReport | ReconcileReport> {
+  async handle(job: Job): Promise<PurgeReport | ReplayReport | ReconcileReport> {
     switch (job.name) {
       case String(JobName.PurgePayloads):
         return this.retention.purge();
@@ -53,17 +51,5 @@ export class MaintenanceProcessor extends WorkerHost {
       default:
         throw new UnrecoverableError(`unknown job name ${job.name}`);
     }
-  }
-
-  @OnWorkerEvent('failed')
-  onFailed(job: Job | undefined, error: Error): void {
-    this.logger.error(
-      `job ${job?.id ?? '?'} (${job?.name ?? '?'}) failed after ${job?.attemptsMade ?? 0} attempt(s): ${error.message}`,
-    );
-  }
-
-  @OnWorkerEvent('error')
-  onError(error: Error): void {
-    this.logger.error(`worker error: ${error.message}`);
   }
 }

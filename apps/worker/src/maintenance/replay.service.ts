@@ -1,20 +1,17 @@
 import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable, Logger } from '@nestjs/common';
 import type { Queue } from 'bullmq';
-import { DataSource, EntityManager } from 'typeorm';
+import { DataSource } from 'typeorm';
 import {
   CallEventRecord,
   CallEventsRepository,
   CallsRepository,
   RecordingsRepository,
-  TranscriptSegmentsRepository,
 } from '@app/database';
 import { JobName, QueueName, jobIds, type JobOf } from '@app/queue';
-import { normalizeWebhook, type CallEvent } from '@app/vapi';
-import { CallEventsService } from '../call-events/call-events.service';
-import { callColumnsFromState, callStateFromRow } from '../call-events/call-row';
-import { emptyCallState } from '../call-events/call-state';
-import { TranscriptsService } from '../transcripts/transcripts.service';
+import type { CallEvent } from '@app/vapi';
+import { eventOfDelivery } from '../call-events/delivery-event';
+import { CallsService } from '../calls/calls.service';
 
 /** Which calls to replay: the given ids, and/or every call first seen in `[from, to)`. */
 export interface ReplaySelection {
@@ -76,7 +73,7 @@ const PAGE = 500;
 
 /**
  * Replays calls: re-derives their state from the stored event log through the worker's own
- * merge (`mergeCallState`, `TranscriptsService.foldTranscript`), and re-runs their follow-up
+ * fold (`CallsService`, as call-event batches and the transcript job), and re-runs their follow-up
  * jobs. Idempotent, and safe while workers run: each call is rebuilt in one transaction under
  * its row lock, which every writer of a call takes too.
  */
@@ -89,9 +86,7 @@ export class ReplayService {
     private readonly calls: CallsRepository,
     private readonly events: CallEventsRepository,
     private readonly recordings: RecordingsRepository,
-    private readonly segments: TranscriptSegmentsRepository,
-    private readonly transcripts: TranscriptsService,
-    private readonly callEvents: CallEventsService,
+    private readonly callsService: CallsService,
     @InjectQueue(QueueName.Transcripts) private readonly transcriptQueue: Queue,
     @InjectQueue(QueueName.Recordings) private readonly recordingQueue: Queue,
   ) {}
@@ -139,23 +134,18 @@ export class ReplayService {
   }
 
   /**
-   * Rebuilds one call from its event log, in one transaction under the call's row lock: resets
-   * every derived column (the id and `first_seen_at` stay) and the transcript segments, then
-   * folds each logged event in exactly as the worker does, then refreshes the transcript's
-   * derived columns as the transcript job does. Recording rows keep their download state.
+   * Rebuilds one call from its event log, in one transaction under the call's row lock: folds
+   * every logged event into "nothing known yet" exactly as the worker does, refreshes the
+   * transcript's derived columns as the transcript job does, and writes what differs from the
+   * stored row (the id and `first_seen_at` stay). Recording rows keep their download state.
    * Refuses (changing nothing) when an event cannot be re-applied, unless `force`.
    */
   async rederive(callId: string, force = false): Promise<RederiveResult> {
     return this.dataSource.transaction<RederiveResult>(async (m) => {
-      let row = await this.calls.findByIdForUpdate(m, callId);
-      if (row === null) {
-        // Events can outlive a deleted row; without either there is nothing to replay.
-        if ((await this.events.listByCall(callId, m)).length === 0) {
-          return { callId, outcome: 'not-found', events: 0, applied: 0, purged: 0, unreadable: 0 };
-        }
-        await this.calls.insertIfMissing(m, callId);
-        row = await this.calls.findByIdForUpdate(m, callId);
-        if (row === null) throw new Error(`call ${callId} vanished inside its own transaction`);
+      const [row] = await this.calls.lockByIds(m, [callId]);
+      // Events can outlive a deleted row; without either there is nothing to replay.
+      if (row === undefined && (await this.events.listByCall(callId, m)).length === 0) {
+        return { callId, outcome: 'not-found', events: 0, applied: 0, purged: 0, unreadable: 0 };
       }
       // Listed under the lock: an event whose fold is waiting for the lock is folded after us.
       const records = await this.events.listByCall(callId, m);
@@ -176,18 +166,11 @@ export class ReplayService {
         return { ...counts, outcome: 'refused', applied: 0 };
       }
 
-      await this.reset(m, callId);
-      for (const event of usable) await this.callEvents.foldIntoCall(m, callId, event);
-      const rebuilt = await this.calls.findByIdForUpdate(m, callId);
-      if (rebuilt === null) throw new Error(`call ${callId} vanished inside its own transaction`);
-      const transcript = await this.transcripts.foldTranscript(
+      await this.callsService.foldIntoCalls(
         m,
-        rebuilt,
-        callStateFromRow(rebuilt),
-        null,
-        { recompute: true },
+        new Map([[callId, { events: usable, recompute: true, fromScratch: true }]]),
+        { createMissing: true },
       );
-      await this.calls.updateColumns(m, callId, transcript.columns);
       return { ...counts, outcome: 'rederived', applied: usable.length };
     });
   }
@@ -257,9 +240,8 @@ export class ReplayService {
    */
   private eventOf(record: CallEventRecord): CallEvent | null {
     try {
-      const event = normalizeWebhook(record.payload);
-      if (event.callId !== record.callId) return null;
-      return { ...event, dedupKey: record.dedupKey };
+      const event = eventOfDelivery(record.payload, record.dedupKey);
+      return event.callId === record.callId ? event : null;
     } catch (error) {
       this.logger.warn(
         `event ${record.id} of call ${record.callId ?? '-'} no longer normalises: ${
@@ -268,16 +250,5 @@ export class ReplayService {
       );
       return null;
     }
-  }
-
-  /** Back to "nothing known yet": the columns an empty merge state writes, no transcript. */
-  private async reset(m: EntityManager, callId: string): Promise<void> {
-    await this.calls.updateColumns(m, callId, {
-      ...callColumnsFromState(emptyCallState(callId)),
-      transcriptSource: null,
-      transcriptVersion: null,
-      transcriptStats: null,
-    });
-    await this.segments.replaceForCall(m, callId, []);
   }
 }

@@ -1,5 +1,4 @@
 import { Job, UnrecoverableError } from 'bullmq';
-import type { AppConfig } from '@app/config';
 import { JobName } from '@app/queue';
 import { RecordingDownloadError } from './recording-downloader';
 import { RecordingsProcessor } from './recordings.processor';
@@ -10,10 +9,7 @@ describe(RecordingsProcessor.name, () => {
     ReturnType<RecordingsService['attach']>,
     Parameters<RecordingsService['attach']>
   >();
-  const processor = new RecordingsProcessor(
-    { attach } as unknown as RecordingsService,
-    {} as AppConfig,
-  );
+  const processor = new RecordingsProcessor({ attach } as unknown as RecordingsService);
   const job = (attemptsMade: number, attempts = 3, name: string = JobName.AttachRecording) =>
     ({
       name,

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { FieldVersion, RoleTalkStats, TranscriptSource, TranscriptStats } from '@app/database';
 import type { CallEvent, TranscriptRole, TranscriptUtterance } from '@app/vapi';
 import { SourceRank, beats, canonicalJson, eventVersion } from '../call-events/call-state';
@@ -84,6 +85,62 @@ export function mergeTranscript(current: TranscriptState, event: CallEvent): Tra
     version: null,
     segments: [...current.segments, final].sort(compareFinals),
   };
+}
+
+/**
+ * True when folding `event` into a stored transcript needs the stored segments themselves, not
+ * just its source, version and head: a live final joins the set of stored finals, and a whole
+ * transcript with exactly the stored version is decided by comparing segments. Every other
+ * event either replaces the stored transcript outright or leaves it as it is.
+ */
+export function needsStoredSegments(
+  stored: Pick<TranscriptState, 'source' | 'version'>,
+  event: CallEvent,
+): boolean {
+  if (stored.source === null) return false;
+  const whole = offeredWhole(event);
+  if (whole) {
+    const version = eventVersion(event, TRANSCRIPT_RANK[whole.source]);
+    return stored.version !== null && canonicalJson(version) === canonicalJson(stored.version);
+  }
+  return liveFinal(event) !== null && stored.source === 'live-final';
+}
+
+/**
+ * How many segments a transcript has and a rolling digest of them (each step hashes the
+ * previous digest with one segment), so a stored transcript can be compared with a longer one
+ * without reading it back: the longer one merely grew iff its first `count` segments have the
+ * stored digest. PERSISTENT: kept in `calls.transcript_count` / `calls.transcript_digest`.
+ */
+export interface TranscriptHead {
+  count: number;
+  digest: string;
+}
+
+/** The head of no segments. */
+export const EMPTY_HEAD: TranscriptHead = { count: 0, digest: '' };
+
+/** The digests of every prefix of `segments`: `[0]` is the empty one, `[n]` covers all. */
+export function prefixDigests(segments: readonly SegmentState[]): string[] {
+  const digests = [EMPTY_HEAD.digest];
+  for (const segment of segments) {
+    const previous = digests[digests.length - 1];
+    digests.push(
+      createHash('sha256').update(previous).update('\n').update(segmentKey(segment)).digest('hex'),
+    );
+  }
+  return digests;
+}
+
+/** The head of a list of segments. */
+export function transcriptHead(segments: readonly SegmentState[]): TranscriptHead {
+  const digests = prefixDigests(segments);
+  return { count: segments.length, digest: digests[digests.length - 1] };
+}
+
+/** One segment as the digest sees it: every stored field, in a fixed order. */
+function segmentKey(s: SegmentState): string {
+  return JSON.stringify([s.role, s.text, s.secondsFromStart, s.durationSeconds, s.occurredAt]);
 }
 
 /** Live finals rank below any versioned source; an empty transcript has no version at all. */

@@ -1,9 +1,11 @@
 import { Module } from '@nestjs/common';
+import { CallsModule } from '../calls/calls.module';
 import { TranscriptsProcessor } from './transcripts.processor';
 import { TranscriptsService } from './transcripts.service';
 
-/** Builds call transcripts; its service is shared with call-events. */
+/** Builds call transcripts. */
 @Module({
+  imports: [CallsModule],
   providers: [TranscriptsService, TranscriptsProcessor],
   exports: [TranscriptsService],
 })

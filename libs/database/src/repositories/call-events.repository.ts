@@ -8,6 +8,9 @@ export type NewCallEventRecord = Pick<
   'callId' | 'dedupKey' | 'kind' | 'messageType' | 'occurredAt' | 'receivedAt' | 'payload'
 >;
 
+/** Rows per INSERT: 7 parameters each, far below Postgres' 65535 bind-parameter limit. */
+const APPEND_CHUNK = 1000;
+
 /** The event log (`call_events`). */
 @Injectable()
 export class CallEventsRepository {
@@ -25,6 +28,44 @@ export class CallEventsRepository {
       .returning('id')
       .execute();
     return (result.raw as unknown[]).length > 0;
+  }
+
+  /**
+   * Appends many events in one statement; a dedup key already logged (or twice in `records`) is
+   * not stored again. Returns the dedup keys that were new. Rows go in dedup-key order, so two
+   * transactions appending overlapping keys wait on each other in one direction only.
+   */
+  async appendMany(m: EntityManager, records: readonly NewCallEventRecord[]): Promise<Set<string>> {
+    const fresh = new Set<string>();
+    const sorted = [...records].sort((a, b) =>
+      a.dedupKey < b.dedupKey ? -1 : a.dedupKey > b.dedupKey ? 1 : 0,
+    );
+    for (let i = 0; i < sorted.length; i += APPEND_CHUNK) {
+      const chunk = sorted.slice(i, i + APPEND_CHUNK);
+      const params: unknown[] = [];
+      const rows = chunk.map((r) => {
+        params.push(
+          r.callId,
+          r.dedupKey,
+          r.kind,
+          r.messageType,
+          r.occurredAt,
+          r.receivedAt,
+          r.payload === null || r.payload === undefined ? null : JSON.stringify(r.payload),
+        );
+        const p = params.length - 7;
+        return `($${p + 1}, $${p + 2}, $${p + 3}, $${p + 4}, $${p + 5}::timestamptz, $${p + 6}::timestamptz, $${p + 7}::jsonb)`;
+      });
+      const inserted = await m.query<{ dedup_key: string }[]>(
+        `INSERT INTO call_events (call_id, dedup_key, kind, message_type, occurred_at, received_at, payload)
+         VALUES ${rows.join(', ')}
+         ON CONFLICT (dedup_key) DO NOTHING
+         RETURNING dedup_key`,
+        params,
+      );
+      for (const row of inserted) fresh.add(row.dedup_key);
+    }
+    return fresh;
   }
 
   /** The logged end-of-call report of a call (there is one per call: its dedup key is per call). */

@@ -31,6 +31,21 @@ export class RecordingsRepository {
       .execute();
   }
 
+  /** `registerMany` for several calls at once, in one statement. */
+  async registerForCalls(
+    m: EntityManager,
+    refs: ReadonlyArray<{ callId: string; kind: string; url: string }>,
+  ): Promise<void> {
+    if (refs.length === 0) return;
+    await m
+      .createQueryBuilder()
+      .insert()
+      .into(Recording)
+      .values(refs.map((ref) => ({ callId: ref.callId, kind: ref.kind, sourceUrl: ref.url })))
+      .orIgnore()
+      .execute();
+  }
+
   /** Reads a recording row and locks it until the transaction ends. */
   findForUpdate(m: EntityManager, callId: string, kind: string): Promise<Recording | null> {
     return m

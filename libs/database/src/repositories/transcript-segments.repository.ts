@@ -21,6 +21,45 @@ export class TranscriptSegmentsRepository {
     return m.getRepository(TranscriptSegment).find({ where: { callId }, order: { seq: 'ASC' } });
   }
 
+  /** The segments of several calls, in order, by call (calls without any are absent). */
+  async listByCalls(
+    m: EntityManager,
+    callIds: readonly string[],
+  ): Promise<Map<string, TranscriptSegment[]>> {
+    const byCall = new Map<string, TranscriptSegment[]>();
+    if (callIds.length === 0) return byCall;
+    const rows = await m
+      .getRepository(TranscriptSegment)
+      .createQueryBuilder('s')
+      .where('s.callId = ANY(:ids)', { ids: [...callIds] })
+      .orderBy('s.callId', 'ASC')
+      .addOrderBy('s.seq', 'ASC')
+      .getMany();
+    for (const row of rows) byCall.set(row.callId, [...(byCall.get(row.callId) ?? []), row]);
+    return byCall;
+  }
+
+  /** Deletes every segment of the given calls; call it under their row locks. */
+  async deleteForCalls(m: EntityManager, callIds: readonly string[]): Promise<void> {
+    if (callIds.length === 0) return;
+    await m.query('DELETE FROM transcript_segments WHERE call_id = ANY($1::text[])', [
+      [...callIds],
+    ]);
+  }
+
+  /**
+   * Inserts segments at the positions they carry (an appended tail starts where the stored
+   * segments end); call it under the calls' row locks.
+   */
+  async insertMany(
+    m: EntityManager,
+    rows: ReadonlyArray<NewTranscriptSegment & { callId: string; seq: number }>,
+  ): Promise<void> {
+    for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
+      await m.insert(TranscriptSegment, rows.slice(i, i + INSERT_CHUNK));
+    }
+  }
+
   /** Replaces all segments of a call; call it under the call's row lock. */
   async replaceForCall(
     m: EntityManager,

@@ -1,6 +1,8 @@
 import { hostname } from 'node:os';
 import { DynamicModule, RequestMethod } from '@nestjs/common';
-import { LoggerModule } from 'nestjs-pino';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { LoggerModule, PinoLogger } from 'nestjs-pino';
+import { Store, storage } from 'nestjs-pino/storage';
 import pino from 'pino';
 import type { DestinationStream, Logger, LoggerOptions } from 'pino';
 import type { Options as PinoHttpOptions } from 'pino-http';
@@ -88,15 +90,74 @@ export function rootLogger(): Logger | undefined {
   return firstRoot;
 }
 
+/** The webhook intake paths (default and per tenant), with or without trailing slash or query. */
+const WEBHOOK_URL = /^\/api\/webhook\/vapi(\/[a-z0-9-]+)?\/?(\?|$)/;
+
+/**
+ * Routes pino-http leaves alone because they log themselves with `logRequestCompletion` and
+ * `inRequestScope`: pino-http builds two child loggers per request, one of which serialises the
+ * whole request (headers, redaction) before the handler runs, whether or not a line is ever
+ * written. On the webhook, thousands of times a second, that was a tenth of the api's CPU.
+ * Paths are without the global prefix (`api`), which Nest adds.
+ */
+export const SELF_LOGGED_ROUTES = [
+  { path: 'webhook/vapi', method: RequestMethod.POST },
+  { path: 'webhook/vapi/:tenant', method: RequestMethod.POST },
+];
+
+/** The level of a request's completion line: errors, refusals, then the steady state. */
+function completionLevel(
+  method: string | undefined,
+  url: string,
+  statusCode: number,
+  failed: boolean,
+): 'error' | 'warn' | 'debug' | 'info' {
+  if (failed || statusCode >= 500) return 'error';
+  if (statusCode >= 400) return 'warn';
+  // An accepted webhook is the steady state (thousands a second under load): its line is
+  // debug, so at the default level only failures and the read/admin API are logged.
+  return method === 'POST' && WEBHOOK_URL.test(url) ? 'debug' : 'info';
+}
+
+/**
+ * The completion line of a request on a self-logged route, as pino-http writes it (`reqId`,
+ * `req`, `res`, `responseTime`, `err` on failures, same redaction), for a Fastify `onResponse`
+ * hook. Nothing is serialised unless the line's level is enabled, so an accepted webhook at the
+ * default level costs one comparison.
+ */
+export function logRequestCompletion(request: FastifyRequest, reply: FastifyReply): void {
+  const root = PinoLogger.root as Logger | undefined;
+  if (root === undefined) return;
+  const status = reply.statusCode;
+  const level = completionLevel(request.method, request.url, status, false);
+  if (!root.isLevelEnabled(level)) return;
+  const responseTime = Math.round(reply.elapsedTime);
+  const log = root.child({ reqId: request.id });
+  if (status >= 500) {
+    const err = new Error(`failed with status code ${status}`);
+    log[level]({ req: request, res: reply.raw, err, responseTime }, 'request errored');
+  } else {
+    log[level]({ req: request, res: reply.raw, responseTime }, 'request completed');
+  }
+}
+
+/**
+ * Runs `work` with the request's logger in scope, so Nest `Logger` lines it writes carry
+ * `reqId`, as pino-http's middleware arranges for other routes. For the rare lines of a
+ * self-logged route (its steady state writes none), so the scope is only paid for when used.
+ */
+export function inRequestScope<T>(requestId: string, work: () => T): T {
+  const root = PinoLogger.root as Logger | undefined;
+  if (root === undefined) return work();
+  return storage.run(new Store(root.child({ reqId: requestId })), work);
+}
+
 /**
  * nestjs-pino's `LoggerModule` for an app. In the api every line logged while serving a request
  * carries `reqId`, and one line per request is logged when it completes (not for /health and
  * /metrics). In the worker (no HTTP) it provides the same JSON logger to Nest's `Logger`.
  * Apps must create themselves with `bufferLogs: true`, then `app.useLogger(app.get(Logger))`.
  */
-/** The webhook intake path, with or without trailing slash or query. */
-const WEBHOOK_URL = /^\/api\/webhook\/vapi\/?(\?|$)/;
-
 export function loggerModule(
   config: AppConfig,
   app: AppName,
@@ -112,19 +173,19 @@ export function loggerModule(
       ignore: (req) =>
         PROBE_URL.test((req as { originalUrl?: string }).originalUrl ?? req.url ?? ''),
     },
-    customLogLevel: (req, res, error) => {
-      if (error !== undefined || res.statusCode >= 500) return 'error';
-      if (res.statusCode >= 400) return 'warn';
-      // An accepted webhook is the steady state (thousands a second under load): its line is
-      // debug, so at the default level only failures and the read/admin API are logged.
-      const url = (req as { originalUrl?: string }).originalUrl ?? req.url ?? '';
-      return req.method === 'POST' && WEBHOOK_URL.test(url) ? 'debug' : 'info';
-    },
+    customLogLevel: (req, res, error) =>
+      completionLevel(
+        req.method,
+        (req as { originalUrl?: string }).originalUrl ?? req.url ?? '',
+        res.statusCode,
+        error !== undefined,
+      ),
   };
   // Every path, in path-to-regexp 8 syntax (nestjs-pino's default `*` draws a warning).
   return LoggerModule.forRoot({
     pinoHttp,
     forRoutes: [{ path: '{*path}', method: RequestMethod.ALL }],
+    exclude: SELF_LOGGED_ROUTES,
   });
 }
 

@@ -65,6 +65,14 @@ export class WebhookMetrics {
   private readonly requests: Counter<'type' | 'result'>;
   private readonly authFailures: Counter<'mode'>;
   private readonly duration: Histogram<'result'>;
+  /**
+   * Label sets by kind, then status code: each request of the steady state reuses its objects
+   * instead of mapping its kind and status and allocating two label objects.
+   */
+  private readonly labelSets = new Map<
+    string | undefined,
+    Map<number, { request: { type: string; result: string }; duration: { result: string } }>
+  >();
 
   constructor(registry: Registry) {
     this.requests = new Counter({
@@ -90,9 +98,23 @@ export class WebhookMetrics {
 
   /** One answered webhook request; `kind` is undefined when the body was never parsed. */
   observeRequest(kind: string | undefined, statusCode: number, seconds: number): void {
-    const result = webhookResultOf(statusCode);
-    this.requests.inc({ type: webhookTypeLabel(kind), result });
-    this.duration.observe({ result }, seconds);
+    let byStatus = this.labelSets.get(kind);
+    if (byStatus === undefined) {
+      // Unknown kinds share one entry, so a sender cannot grow the cache with made-up types.
+      const type = webhookTypeLabel(kind);
+      byStatus = this.labelSets.get(type) ?? new Map();
+      if (type === kind || type !== OTHER) this.labelSets.set(kind, byStatus);
+      this.labelSets.set(type, byStatus);
+    }
+    let labels = byStatus.get(statusCode);
+    if (labels === undefined) {
+      const result = webhookResultOf(statusCode);
+      labels = { request: { type: webhookTypeLabel(kind), result }, duration: { result } };
+      // Status codes are the few the api answers with; bound anyway.
+      if (byStatus.size < 64) byStatus.set(statusCode, labels);
+    }
+    this.requests.inc(labels.request);
+    this.duration.observe(labels.duration, seconds);
   }
 
   /** One authentication failure; `mode` is undefined when no credential was presented. */
