@@ -186,7 +186,9 @@ function silentWav(): Buffer {
         undefined,
         { timeout: 30_000 },
       );
-      expect(await audio.getAttribute('src')).toBe(`/api/calls/${CALL_ID}/recording?kind=mono`);
+      expect(await audio.getAttribute('src')).toBe(
+        `/api/calls/${CALL_ID}/recording?kind=mono&tenant=default`,
+      );
       expect(await page.evaluate(() => (globalThis as unknown as { marker?: number }).marker)).toBe(
         42,
       );

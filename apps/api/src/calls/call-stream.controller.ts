@@ -25,9 +25,8 @@ import {
 } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DataSource } from 'typeorm';
-import { splitTenantKey } from '@app/database';
-import { CallsQueryService } from './calls-query.service';
 import { ReadScope, ReadScopeOf, TenantScoped, tenantToRead } from '../tenancy/read-scope';
+import { CallsQueryService } from './calls-query.service';
 import { CallStreamHub, StreamFilter } from './call-stream.hub';
 import { LiveReadGuard } from './live-read.guard';
 import { ReadApiGuard } from './read-api.guard';
@@ -81,8 +80,7 @@ export class CallStreamController {
     this.assertReady();
     const key = await this.calls.resolveCallKey(id, scope, query.tenant);
     if (key === null) throw new NotFoundException(`No call with id ${id}.`);
-    const tenantId = splitTenantKey(key).tenantId;
-    await this.open(req, reply, { callId: key, tenantId }, query.lastEventId);
+    await this.open(req, reply, { callId: key, visible: true }, query.lastEventId);
   }
 
   @Get('stream')
@@ -103,10 +101,13 @@ export class CallStreamController {
     @Res() reply: FastifyReply,
   ): Promise<void> {
     this.assertReady();
+    const tenant = tenantToRead(scope, query.tenant);
     const filter: StreamFilter = {
       status: query.status,
       assistantId: query.assistantId,
-      tenantId: tenantToRead(scope, query.tenant),
+      tenant: tenant ?? undefined,
+      // A tenant token naming another tenant: a silent stream, as an empty list.
+      visible: tenant !== null,
     };
     await this.open(req, reply, filter, query.lastEventId);
   }

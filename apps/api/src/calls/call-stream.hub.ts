@@ -15,20 +15,20 @@ import { MetricsRegistry } from '@app/observability';
 
 /** What a stream shows: one call, or every call (optionally narrowed by status or assistant). */
 export interface StreamFilter {
-  /** The call's stored (tenant) key. */
+  /** The stored key of the call (tenant-prefixed, see `tenantKey`). */
   callId?: string;
+  /** Only this tenant's calls (all-calls stream); undefined: every tenant's. */
+  tenant?: string;
   status?: string;
   assistantId?: string;
-  /**
-   * The one tenant whose changes it shows; undefined for every tenant (operators), null for none
-   * (a tenant token naming another tenant: the stream stays open, silent).
-   */
-  tenantId: string | null | undefined;
+  /** False when the reader's scope sees none of the calls (the stream stays open, silent). */
+  visible: boolean;
 }
 
 /** A change of the feed, serialised once for every subscriber. */
 interface FeedChange {
   position: bigint;
+  /** The stored key. */
   callId: string;
   tenantId: string;
   /** The call's status and assistant at that change (only when a filtered stream needs them). */
@@ -168,10 +168,10 @@ export class CallStreamHub
     let reset: string | null = null;
     if (from === null || from > now) {
       reset = 'Last-Event-ID is not a position of this feed';
-    } else if (filter.tenantId !== null) {
+    } else if (filter.visible) {
       const found = await this.changes.listAfter(String(from), limit + 1, {
         callId: filter.callId,
-        tenantId: filter.tenantId,
+        tenantId: filter.tenant,
       });
       if (found.length > limit) reset = `more than ${limit} changes were missed`;
       rows = found.map((c) => ({
@@ -423,9 +423,8 @@ interface CallInfoRow {
 
 function toChange(row: ChangeRow): FeedChange {
   const position = BigInt(row.id);
-  const status = row.kind === 'status' ? (row.data.status as string | null | undefined) : undefined;
-  // Subscribers see VAPI's call id and the tenant, as the read API shows them.
   const { tenantId, localId } = splitTenantKey(row.call_id);
+  const status = row.kind === 'status' ? (row.data.status as string | null | undefined) : undefined;
   return {
     position,
     callId: row.call_id,
@@ -433,6 +432,7 @@ function toChange(row: ChangeRow): FeedChange {
     status: status ?? undefined,
     frame: frame(row.kind, position, {
       position: row.id,
+      // VAPI's id, as the read API shows it, and the tenant it belongs to.
       callId: localId,
       tenantId,
       kind: row.kind,
@@ -448,9 +448,9 @@ function frame(event: string, id: bigint, data: unknown): string {
 }
 
 function matches(filter: StreamFilter, change: FeedChange): boolean {
-  if (filter.tenantId === null) return false;
-  if (filter.tenantId !== undefined && change.tenantId !== filter.tenantId) return false;
+  if (!filter.visible) return false;
   if (filter.callId !== undefined) return change.callId === filter.callId;
+  if (filter.tenant !== undefined && change.tenantId !== filter.tenant) return false;
   if (filter.status !== undefined && change.status !== filter.status) return false;
   if (filter.assistantId !== undefined && change.assistantId !== filter.assistantId) return false;
   return true;

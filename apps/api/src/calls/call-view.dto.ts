@@ -8,6 +8,8 @@ import { CALL_STATUSES } from '@app/vapi';
 export class CallSummaryDto {
   @ApiProperty({ example: 'c0ffee42-1d2e-4f3a-8b9c-0d1e2f3a4b5c', description: 'VAPI call id.' })
   id!: string;
+  @ApiProperty({ example: 'default', description: 'The tenant the call came in for.' })
+  tenantId!: string;
   @ApiProperty({ enum: CALL_STATUSES, nullable: true, example: 'ended' })
   status!: string | null;
   @ApiProperty({ nullable: true, example: 'completed' })

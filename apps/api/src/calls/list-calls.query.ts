@@ -21,6 +21,7 @@ export class ListCallsQuery {
   assistantId?: string;
 
   /** One tenant's calls (operators); a tenant token only ever sees its own. */
+  @ApiPropertyOptional({ description: "One tenant's calls (operators)." })
   @IsOptional()
   @IsString()
   tenant?: string;
@@ -55,6 +56,9 @@ export class ListCallsQuery {
 
 /** Query string of one call's routes: an operator names the tenant when a VAPI id is ambiguous. */
 export class CallTenantQuery {
+  @ApiPropertyOptional({
+    description: 'The tenant, when a VAPI id exists under several (operators).',
+  })
   @IsOptional()
   @IsString()
   tenant?: string;

@@ -29,9 +29,9 @@ import {
 import { IsIn, IsOptional, IsString } from 'class-validator';
 import { DataSource } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '@app/config';
-import { Recording } from '@app/database';
-import { CallsQueryService } from './calls-query.service';
+import { DEFAULT_TENANT_ID, Recording, TENANT_ID_PATTERN, splitTenantKey } from '@app/database';
 import { ReadScope, ReadScopeOf, TenantScoped } from '../tenancy/read-scope';
+import { CallsQueryService } from './calls-query.service';
 import { LiveReadGuard } from './live-read.guard';
 import { noneMatchHits, parseRange } from './recording-range';
 
@@ -46,8 +46,9 @@ export class RecordingQuery {
   @IsIn(RECORDING_KINDS)
   kind?: (typeof RECORDING_KINDS)[number];
 
-  /** The tenant (operators, when the call id exists under several). */
-  @ApiPropertyOptional()
+  @ApiPropertyOptional({
+    description: 'The tenant, when a VAPI id exists under several (operators).',
+  })
   @IsOptional()
   @IsString()
   tenant?: string;
@@ -115,9 +116,13 @@ export class RecordingController {
     if (!this.dataSource.isInitialized) {
       throw new ServiceUnavailableException('The database is not reachable yet; retry later.');
     }
-    const recording = await this.pick(id, query.kind, scope, query.tenant);
-    // The api may mount the recordings volume elsewhere than the worker: the name is what counts.
-    const path = join(resolve(this.config.recordings.dir), basename(recording.storagePath!));
+    const recording = await this.pick(id, query, scope);
+    // The api may mount the recordings volume elsewhere than the worker: the name is what counts
+    // (in the tenant's subdirectory, as the worker stores it).
+    const path = join(
+      recordingDir(resolve(this.config.recordings.dir), recording.callId),
+      basename(recording.storagePath!),
+    );
     let size: number;
     try {
       size = (await stat(path)).size;
@@ -162,13 +167,9 @@ export class RecordingController {
     await reply.status(200).header('content-length', size).send(createReadStream(path));
   }
 
-  private async pick(
-    id: string,
-    kind: RecordingQuery['kind'],
-    scope: ReadScope,
-    tenant: string | undefined,
-  ): Promise<Recording> {
-    const key = await this.calls.resolveCallKey(id, scope, tenant);
+  private async pick(id: string, query: RecordingQuery, scope: ReadScope): Promise<Recording> {
+    const { kind } = query;
+    const key = await this.calls.resolveCallKey(id, scope, query.tenant);
     if (key === null) throw missing('no-call', `No call with id ${id}.`);
     const rows = await this.dataSource.getRepository(Recording).find({ where: { callId: key } });
     const rank = (r: Recording): number => {
@@ -196,4 +197,12 @@ export class RecordingController {
       `The ${best.kind} recording of call ${id} has not been fetched yet (${best.state}, ${best.attempts} attempt(s) so far).`,
     );
   }
+}
+
+/** The directory of a call's recordings: the default tenant's at the root, others' below it. */
+function recordingDir(root: string, callKey: string): string {
+  const { tenantId } = splitTenantKey(callKey);
+  if (tenantId === DEFAULT_TENANT_ID) return root;
+  if (!TENANT_ID_PATTERN.test(tenantId)) throw new Error(`not a tenant id: ${tenantId}`);
+  return join(root, tenantId);
 }

@@ -7,6 +7,12 @@ import { CALL_STATUSES } from '@app/vapi';
  * opened after its ticket was renewed). The header wins when both are present.
  */
 export class CallStreamQuery {
+  /** The tenant (operators): of the call when its VAPI id is ambiguous; of the all-calls stream. */
+  @ApiPropertyOptional({ description: 'The tenant (operators).' })
+  @IsOptional()
+  @IsString()
+  tenant?: string;
+
   @ApiPropertyOptional({
     pattern: '^\\d{1,19}$',
     description: 'Resume after this position (the Last-Event-ID header wins).',
@@ -14,12 +20,6 @@ export class CallStreamQuery {
   @IsOptional()
   @Matches(/^\d{1,19}$/, { message: 'lastEventId must be a feed position (digits)' })
   lastEventId?: string;
-
-  /** The tenant (operators: to pick one call among tenants, or one tenant's calls). */
-  @ApiPropertyOptional()
-  @IsOptional()
-  @IsString()
-  tenant?: string;
 }
 
 /** Query string of `GET /api/stream`: every call, or those matching the filters. */

@@ -9,6 +9,7 @@ export const CONSOLE_SCRIPT = String.raw`'use strict';
   var token = sessionStorage.getItem(TOKEN_KEY) || '';
   var calls = new Map();
   var selected = null;
+  var selectedTenant = '';
   var callStream = null;
   var allStream = null;
   var segments = [];
@@ -72,7 +73,7 @@ export const CONSOLE_SCRIPT = String.raw`'use strict';
       cell(tr, c.status || '-', 'status');
       cell(tr, duration(c.durationSeconds));
       cell(tr, c.startedAt ? new Date(c.startedAt).toLocaleTimeString() : '-');
-      tr.addEventListener('click', function () { openCall(c.id); });
+      tr.addEventListener('click', function () { openCall(c.id, c.tenantId || ''); });
       body.appendChild(tr);
     });
   }
@@ -118,7 +119,8 @@ export const CONSOLE_SCRIPT = String.raw`'use strict';
     audio.controls = true;
     audio.preload = 'metadata';
     // Revalidated by ETag (the file's sha256) on every load.
-    audio.src = '/api/calls/' + encodeURIComponent(selected) + '/recording?kind=' + encodeURIComponent(kind);
+    audio.src = '/api/calls/' + encodeURIComponent(selected) + '/recording?kind=' + encodeURIComponent(kind) +
+      (selectedTenant ? '&tenant=' + encodeURIComponent(selectedTenant) : '');
     box.appendChild(audio);
   }
 
@@ -208,19 +210,22 @@ export const CONSOLE_SCRIPT = String.raw`'use strict';
     });
   }
 
-  function openCall(id) {
+  function openCall(id, tenant) {
     selected = id;
+    selectedTenant = tenant;
+    // Names the tenant: a VAPI id may exist under several (operators).
+    var scope = tenant ? '?tenant=' + encodeURIComponent(tenant) : '';
     renderCalls();
     if (callStream) callStream.close();
     var loaded = false;
     function reload() {
-      return api('/api/calls/' + encodeURIComponent(id)).then(function (c) {
+      return api('/api/calls/' + encodeURIComponent(id) + scope).then(function (c) {
         if (selected === id) showCall(c);
       });
     }
     // Stream first, then read the call: nothing committed in between is missed, and a segment
     // seen twice lands on the same seq.
-    callStream = follow('/api/calls/' + encodeURIComponent(id) + '/stream', {
+    callStream = follow('/api/calls/' + encodeURIComponent(id) + '/stream' + scope, {
       change: function (change) { if (selected === id) applyChange(change); },
       reset: reload,
       ready: function () {

@@ -271,6 +271,21 @@ export function buildOpenApiDocument(app: INestApplication, version = '1'): Open
 
   const webhook = (document.paths[WEBHOOK_PATH] ??= {});
   webhook.post = { ...webhook.post, ...webhookOperation() };
+  const tenantWebhook = (document.paths[`${WEBHOOK_PATH}/{tenant}`] ??= {});
+  const perTenant = webhookOperation();
+  tenantWebhook.post = {
+    ...tenantWebhook.post,
+    ...perTenant,
+    operationId: 'receiveTenantVapiWebhook',
+    summary:
+      "Receive a VAPI server message for one tenant (verified with that tenant's credentials)",
+    parameters: [{ name: 'tenant', in: 'path', required: true, schema: { type: 'string' } }],
+    responses: {
+      ...perTenant.responses,
+      '403': { description: 'The tenant is disabled.' },
+      '404': { description: 'No such tenant.' },
+    },
+  };
 
   document.paths[BOARD_ROUTE] = {
     get: {
