@@ -161,7 +161,7 @@ describe('npm start with nothing configured (embedded PostgreSQL)', () => {
       const ready = (await (await fetch(`http://127.0.0.1:${port}/health/ready`)).json()) as {
         info: Record<string, unknown>;
       };
-      expect(Object.keys(ready.info).sort()).toEqual(['postgres', 'queue']);
+      expect(Object.keys(ready.info).sort()).toEqual(['outbox', 'postgres', 'queue']);
 
       for (const name of CONVERSATION) {
         const body = fixtureBytes(name).toString('utf8').split(VAPI_STORAGE).join(hostUrl);

@@ -56,11 +56,28 @@ function batchesOf<T>(items: readonly T[], max: number, random: () => number): T
   return out;
 }
 
-/** A report whose cost no `numeric(14,6)` can hold: it normalises, and fails in Postgres. */
+/** A report that normalises and then fails in Postgres (see `installPoison`). */
 function poisonReport(callId: string): Record<string, unknown> {
-  const body = fixtureForCall('end-of-call-report.json', callId);
-  (body.message as Record<string, unknown>).cost = '100000000000000000000';
-  return body;
+  return fixtureForCall('end-of-call-report.json', callId);
+}
+
+/**
+ * Makes Postgres refuse the `call-poison` call row with a data exception, as it refuses a value
+ * a column cannot hold. (The normaliser now drops the values that used to do this, such as a
+ * cost beyond numeric(14,6), so the poison is planted in the database instead.)
+ */
+async function installPoison(dataSource: TestDatabase['dataSource']): Promise<void> {
+  await dataSource.query(`
+    CREATE FUNCTION refuse_poison() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+      IF NEW.id LIKE '%call-poison' THEN
+        RAISE EXCEPTION 'numeric field overflow (planted poison)' USING ERRCODE = '22003';
+      END IF;
+      RETURN NEW;
+    END $$`);
+  await dataSource.query(
+    `CREATE TRIGGER refuse_poison BEFORE INSERT OR UPDATE ON calls FOR EACH ROW EXECUTE FUNCTION refuse_poison()`,
+  );
 }
 
 /** The conversation-update fixture cut to its first `turns` messages, `turns` seconds later. */
@@ -98,6 +115,7 @@ describe('CallEventsService batches', () => {
     Logger.overrideLogger(false);
     db = await createTestDatabase();
     const { dataSource, config } = db;
+    await installPoison(dataSource);
     const queueOptions = { connection: workerConnection(config), prefix: config.redis.prefix };
     transcriptQueue = new Queue(QueueName.Transcripts, queueOptions);
     recordingQueue = new Queue(QueueName.Recordings, queueOptions);
@@ -331,6 +349,7 @@ describe('call-events worker batches', () => {
       WORKER_BACKOFF_MS: '20',
     });
     db = await createTestDatabase(config);
+    await installPoison(db.dataSource);
     callEvents = new Queue(QueueName.CallEvents, {
       connection: producerConnection(config),
       prefix: config.redis.prefix,

@@ -25,6 +25,7 @@ describe('database schema', () => {
       'migrations',
       'outbox',
       'read_tokens',
+      'reconcile_watermarks',
       'recordings',
       'tenants',
       'transcript_segments',

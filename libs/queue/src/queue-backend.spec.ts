@@ -26,7 +26,7 @@ describe('queueBackend', () => {
     expect(backend.readyAtBoot).toBe(false);
     expect(backend.options('producer')).toMatchObject({
       prefix: 'p1',
-      connection: { url: 'redis://:pw@cache:6379', maxRetriesPerRequest: 1 },
+      connection: { host: 'cache', port: 6379, password: 'pw', maxRetriesPerRequest: 1 },
     });
     expect(backend.options('worker').connection).toMatchObject({ maxRetriesPerRequest: null });
     expect(backend.describe()).not.toContain(':pw@');
