@@ -103,6 +103,7 @@ export class BenchStack {
       API_TOKENS: `bench-read-${this.suffix}`,
       RECORDINGS_DIR: join(this.logDir, 'recordings'),
       ...pickEnv(/^(LOG_LEVEL|WORKER_[A-Z_]+|DATABASE_POOL_SIZE|WEBHOOK_[A-Z_]+)$/),
+      ...cpuProfileOptions(),
     };
   }
 
@@ -214,6 +215,15 @@ export class BenchStack {
 const databaseUrlFor = (suffix: string): string => `${POSTGRES_URL}/vapi_hooks_bench_${suffix}`;
 
 /** Bench knobs that are also product settings (e.g. WORKER_EVENTS_CONCURRENCY) pass through. */
+/**
+ * With BENCH_CPU_PROFILE=<dir>, the api and worker write V8 CPU profiles there when they stop
+ * (open them in Chrome DevTools): where the product's share of the CPU split goes.
+ */
+function cpuProfileOptions(): Record<string, string> {
+  const dir = process.env.BENCH_CPU_PROFILE;
+  return dir ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${dir}` } : {};
+}
+
 function pickEnv(pattern: RegExp): Record<string, string> {
   return Object.fromEntries(
     Object.entries(process.env).filter(

@@ -1,5 +1,4 @@
 export * from './health/postgres-probe';
-export * from './health/redis-probe';
 export * from './logging/job-context';
 export * from './logging/logger.factory';
 export * from './logging/request-id';

@@ -1,15 +1,9 @@
-import {
-  CanActivate,
-  ExecutionContext,
-  ForbiddenException,
-  Injectable,
-  ServiceUnavailableException,
-  UnauthorizedException,
-} from '@nestjs/common';
+import { Injectable, UnauthorizedException } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
 import { ReadTokenAuthenticator } from '../tenancy/read-token-authenticator';
-import { ScopedRequest, TENANT_SCOPED } from '../tenancy/read-scope';
+import type { ReadScope } from '../tenancy/read-scope';
+import { ReadApiGuard } from './read-api.guard';
 import { STREAM_TICKET_COOKIE, StreamTickets, cookieValue } from './stream-tickets';
 
 /**
@@ -18,33 +12,20 @@ import { STREAM_TICKET_COOKIE, StreamTickets, cookieValue } from './stream-ticke
  * its HTTP-only cookie (`POST /api/stream/tickets`). Same scopes and `@TenantScoped()` rule.
  */
 @Injectable()
-export class LiveReadGuard implements CanActivate {
+export class LiveReadGuard extends ReadApiGuard {
   constructor(
-    private readonly auth: ReadTokenAuthenticator,
+    auth: ReadTokenAuthenticator,
+    reflector: Reflector,
     private readonly tickets: StreamTickets,
-    private readonly reflector: Reflector,
-  ) {}
+  ) {
+    super(auth, reflector);
+  }
 
-  async canActivate(context: ExecutionContext): Promise<boolean> {
-    const req = context.switchToHttp().getRequest<FastifyRequest & ScopedRequest>();
+  protected override async scopeOf(req: FastifyRequest): Promise<ReadScope> {
     const ticket = cookieValue(req.headers.cookie, STREAM_TICKET_COOKIE);
-    let scope;
-    if (req.headers.authorization === undefined && ticket !== undefined) {
-      const check = this.tickets.verify(ticket);
-      if (!check.ok) throw new UnauthorizedException(check.reason);
-      scope = check.scope;
-    } else {
-      const result = await this.auth.authorize(req.headers.authorization);
-      if (!result.ok) {
-        if (result.status === 503) throw new ServiceUnavailableException(result.reason);
-        throw new UnauthorizedException(result.reason);
-      }
-      scope = result.scope;
-    }
-    if (!scope.all && this.reflector.get(TENANT_SCOPED, context.getHandler()) !== true) {
-      throw new ForbiddenException('This route takes operator tokens only.');
-    }
-    req.readScope = scope;
-    return true;
+    if (req.headers.authorization !== undefined || ticket === undefined) return super.scopeOf(req);
+    const check = this.tickets.verify(ticket);
+    if (!check.ok) throw new UnauthorizedException(check.reason);
+    return check.scope;
   }
 }

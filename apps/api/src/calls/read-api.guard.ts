@@ -9,7 +9,7 @@ import {
 import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
 import { ReadTokenAuthenticator } from '../tenancy/read-token-authenticator';
-import { ScopedRequest, TENANT_SCOPED } from '../tenancy/read-scope';
+import { ReadScope, ScopedRequest, TENANT_SCOPED } from '../tenancy/read-scope';
 
 /**
  * Call records hold transcripts (personal data): the read API needs `Authorization: Bearer
@@ -20,21 +20,27 @@ import { ScopedRequest, TENANT_SCOPED } from '../tenancy/read-scope';
 @Injectable()
 export class ReadApiGuard implements CanActivate {
   constructor(
-    private readonly auth: ReadTokenAuthenticator,
-    private readonly reflector: Reflector,
+    protected readonly auth: ReadTokenAuthenticator,
+    protected readonly reflector: Reflector,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const req = context.switchToHttp().getRequest<FastifyRequest & ScopedRequest>();
+    const scope = await this.scopeOf(req);
+    if (!scope.all && this.reflector.get(TENANT_SCOPED, context.getHandler()) !== true) {
+      throw new ForbiddenException('This route takes operator tokens only.');
+    }
+    req.readScope = scope;
+    return true;
+  }
+
+  /** Whose calls the request's credentials may read; throws 401/503 when they cannot be used. */
+  protected async scopeOf(req: FastifyRequest): Promise<ReadScope> {
     const result = await this.auth.authorize(req.headers.authorization);
     if (!result.ok) {
       if (result.status === 503) throw new ServiceUnavailableException(result.reason);
       throw new UnauthorizedException(result.reason);
     }
-    if (!result.scope.all && this.reflector.get(TENANT_SCOPED, context.getHandler()) !== true) {
-      throw new ForbiddenException('This route takes operator tokens only.');
-    }
-    req.readScope = result.scope;
-    return true;
+    return result.scope;
   }
 }

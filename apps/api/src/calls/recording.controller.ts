@@ -29,7 +29,7 @@ import {
 import { IsIn, IsOptional, IsString } from 'class-validator';
 import { DataSource } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '@app/config';
-import { DEFAULT_TENANT_ID, Recording, TENANT_ID_PATTERN, splitTenantKey } from '@app/database';
+import { Recording, recordingDir } from '@app/database';
 import { ReadScope, ReadScopeOf, TenantScoped } from '../tenancy/read-scope';
 import { CallsQueryService } from './calls-query.service';
 import { LiveReadGuard } from './live-read.guard';
@@ -197,12 +197,4 @@ export class RecordingController {
       `The ${best.kind} recording of call ${id} has not been fetched yet (${best.state}, ${best.attempts} attempt(s) so far).`,
     );
   }
-}
-
-/** The directory of a call's recordings: the default tenant's at the root, others' below it. */
-function recordingDir(root: string, callKey: string): string {
-  const { tenantId } = splitTenantKey(callKey);
-  if (tenantId === DEFAULT_TENANT_ID) return root;
-  if (!TENANT_ID_PATTERN.test(tenantId)) throw new Error(`not a tenant id: ${tenantId}`);
-  return join(root, tenantId);
 }

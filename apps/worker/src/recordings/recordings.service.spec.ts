@@ -1,5 +1,5 @@
 import { RecordingDownloadError } from './recording-downloader';
-import { isRetryable, recordingDir, recordingFileName } from './recordings.service';
+import { isRetryable, recordingFileName } from './recordings.service';
 
 describe(recordingFileName.name, () => {
   it.each([
@@ -24,16 +24,5 @@ describe(isRetryable.name, () => {
     expect(isRetryable(new Error('socket hang up'))).toBe(true);
     expect(isRetryable(new RecordingDownloadError('HTTP 503', true))).toBe(true);
     expect(isRetryable(new RecordingDownloadError('HTTP 404', false))).toBe(false);
-  });
-});
-
-describe('recordingDir', () => {
-  it("keeps the default tenant's files where they were and gives each other tenant its own", () => {
-    expect(recordingDir('/rec', 'call-1')).toBe('/rec');
-    expect(recordingDir('/rec', 'acme/call-1')).toBe('/rec/acme');
-  });
-
-  it('refuses a key whose prefix is not a tenant id (never a path outside the root)', () => {
-    expect(() => recordingDir('/rec', '../call-1')).toThrow('not a tenant id');
   });
 });

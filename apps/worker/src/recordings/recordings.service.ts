@@ -1,14 +1,12 @@
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
-import { extname, join } from 'node:path';
+import { extname } from 'node:path';
 import { DataSource } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '@app/config';
 import {
   CallChangesRepository,
-  DEFAULT_TENANT_ID,
   Recording,
+  recordingDir,
   RecordingsRepository,
-  TENANT_ID_PATTERN,
-  splitTenantKey,
 } from '@app/database';
 import { RecordingDownloadError, downloadRecording } from './recording-downloader';
 
@@ -113,19 +111,6 @@ export function recordingFileName(
 ): string {
   const safe = (s: string): string => s.replace(/[^A-Za-z0-9_.-]/g, '_');
   return `${safe(recording.callId)}-${safe(recording.kind)}${extensionOf(recording.sourceUrl)}`;
-}
-
-/**
- * Where a call's recordings live: the default tenant's directly in `RECORDINGS_DIR` (as before
- * tenants), any other tenant's in a subdirectory named after it, so equal VAPI ids never share
- * a file.
- */
-export function recordingDir(root: string, callId: string): string {
-  const { tenantId } = splitTenantKey(callId);
-  if (tenantId === DEFAULT_TENANT_ID) return root;
-  // Keys only get a prefix from `tenantKey`, but a path is no place to trust that.
-  if (!TENANT_ID_PATTERN.test(tenantId)) throw new Error(`not a tenant id: ${tenantId}`);
-  return join(root, tenantId);
 }
 
 function extensionOf(url: string): string {

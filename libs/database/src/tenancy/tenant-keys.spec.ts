@@ -1,4 +1,4 @@
-import { splitTenantKey, tenantKey } from './tenant-keys';
+import { recordingDir, splitTenantKey, tenantKey } from './tenant-keys';
 
 describe('tenant keys', () => {
   it('keeps default-tenant keys bare, so a pre-tenant database needs no rewrite', () => {
@@ -14,5 +14,16 @@ describe('tenant keys', () => {
   it('gives the same VAPI call id under two tenants two different keys', () => {
     expect(tenantKey('acme', 'c')).not.toBe(tenantKey('globex', 'c'));
     expect(tenantKey('acme', 'c')).not.toBe(tenantKey('default', 'c'));
+  });
+});
+
+describe('recordingDir', () => {
+  it("keeps the default tenant's files where they were and gives each other tenant its own", () => {
+    expect(recordingDir('/rec', 'call-1')).toBe('/rec');
+    expect(recordingDir('/rec', 'acme/call-1')).toBe('/rec/acme');
+  });
+
+  it('refuses a key whose prefix is not a tenant id (never a path outside the root)', () => {
+    expect(() => recordingDir('/rec', '../call-1')).toThrow('not a tenant id');
   });
 });

@@ -1,4 +1,5 @@
-import { DEFAULT_TENANT_ID } from './credential-secrets';
+import { join } from 'node:path';
+import { DEFAULT_TENANT_ID, TENANT_ID_PATTERN } from './credential-secrets';
 
 /**
  * How a tenant's records are keyed. A call (and an event-log dedup key) of the default tenant
@@ -34,4 +35,17 @@ export function tenantOfKeySql(column: string): string {
 /** SQL deriving the VAPI-side id of a key column. */
 export function localIdOfKeySql(column: string): string {
   return `CASE WHEN strpos(${column}, '/') > 0 THEN substr(${column}, strpos(${column}, '/') + 1) ELSE ${column} END`;
+}
+
+/**
+ * Where a call's recordings live (the worker writes there, the api serves from there): the
+ * default tenant's directly in `RECORDINGS_DIR` (as before tenants), any other tenant's in a
+ * subdirectory named after it, so equal VAPI ids never share a file.
+ */
+export function recordingDir(root: string, callKey: string): string {
+  const { tenantId } = splitTenantKey(callKey);
+  if (tenantId === DEFAULT_TENANT_ID) return root;
+  // Keys only get a prefix from `tenantKey`, but a path is no place to trust that.
+  if (!TENANT_ID_PATTERN.test(tenantId)) throw new Error(`not a tenant id: ${tenantId}`);
+  return join(root, tenantId);
 }
