@@ -103,7 +103,6 @@ export class BenchStack {
       API_TOKENS: `bench-read-${this.suffix}`,
       RECORDINGS_DIR: join(this.logDir, 'recordings'),
       ...pickEnv(/^(LOG_LEVEL|WORKER_[A-Z_]+|DATABASE_POOL_SIZE|WEBHOOK_[A-Z_]+)$/),
-      ...cpuProfileOptions(),
     };
   }
 
@@ -125,6 +124,7 @@ export class BenchStack {
     this.api = await startApp('api', this.productEnv(), {
       logDir: this.logDir,
       name: `api-${this.runs}`,
+      nodeArgs: cpuProfileArgs(),
     });
     return this.api;
   }
@@ -134,6 +134,7 @@ export class BenchStack {
     this.worker = await startApp('worker', this.productEnv(), {
       logDir: this.logDir,
       name: `worker-${this.runs}`,
+      nodeArgs: cpuProfileArgs(),
     });
     return this.worker;
   }
@@ -219,9 +220,9 @@ const databaseUrlFor = (suffix: string): string => `${POSTGRES_URL}/vapi_hooks_b
  * With BENCH_CPU_PROFILE=<dir>, the api and worker write V8 CPU profiles there when they stop
  * (open them in Chrome DevTools): where the product's share of the CPU split goes.
  */
-function cpuProfileOptions(): Record<string, string> {
+function cpuProfileArgs(): string[] {
   const dir = process.env.BENCH_CPU_PROFILE;
-  return dir ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${dir}` } : {};
+  return dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : [];
 }
 
 function pickEnv(pattern: RegExp): Record<string, string> {

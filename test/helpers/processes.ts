@@ -34,6 +34,8 @@ export interface StartOptions {
   /** Script run with the current node binary. */
   script: string;
   args?: string[];
+  /** Options for node itself, before the script (e.g. `--cpu-prof`). */
+  nodeArgs?: string[];
   /** The complete environment (only PATH and HOME are inherited). */
   env: Record<string, string>;
   /** stdout and stderr go to `<logDir>/<name>.log` (appended, so restarts keep one file). */
@@ -116,15 +118,19 @@ export async function startProcess(options: StartOptions): Promise<ManagedProces
   const fd = openSync(logFile, 'a');
   let child: ChildProcess;
   try {
-    child = spawn(process.execPath, [options.script, ...(options.args ?? [])], {
-      cwd: REPO_ROOT,
-      env: {
-        PATH: process.env.PATH ?? '/usr/bin:/bin',
-        HOME: process.env.HOME ?? '/tmp',
-        ...options.env,
+    child = spawn(
+      process.execPath,
+      [...(options.nodeArgs ?? []), options.script, ...(options.args ?? [])],
+      {
+        cwd: REPO_ROOT,
+        env: {
+          PATH: process.env.PATH ?? '/usr/bin:/bin',
+          HOME: process.env.HOME ?? '/tmp',
+          ...options.env,
+        },
+        stdio: ['ignore', fd, fd],
       },
-      stdio: ['ignore', fd, fd],
-    });
+    );
   } finally {
     // The child holds its own copy of the descriptor.
     closeSync(fd);
@@ -151,7 +157,7 @@ export type AppName = 'api' | 'worker';
 export async function startApp(
   app: AppName,
   env: Record<string, string>,
-  options: { logDir: string; name?: string; startTimeoutMs?: number },
+  options: { logDir: string; name?: string; startTimeoutMs?: number; nodeArgs?: string[] },
 ): Promise<ManagedProcess> {
   const healthUrl =
     app === 'api'
@@ -164,6 +170,7 @@ export async function startApp(
     logDir: options.logDir,
     healthUrl,
     startTimeoutMs: options.startTimeoutMs,
+    nodeArgs: options.nodeArgs,
   });
 }
 

@@ -67,6 +67,36 @@ describe('database schema', () => {
     }
   });
 
+  it('leaves room on calls pages, so per-event updates skip the indexes (HOT)', async () => {
+    const runner = db.dataSource.createQueryRunner();
+    await runner.startTransaction();
+    try {
+      // Enough rows to fill several pages: at the default fillfactor the first one is full.
+      await runner.query(
+        `INSERT INTO calls (id, field_versions)
+         SELECT 'hot-' || lpad(n::text, 4, '0'), '{"status": [2, 1, "k"]}'::jsonb
+           FROM generate_series(1, 600) AS n`,
+      );
+      const [first]: Array<{ id: string }> = await runner.query(
+        `SELECT id FROM calls WHERE ctid = '(0,1)'::tid`,
+      );
+      // What the worker does per event: new merge versions and last event time, no indexed column.
+      for (let i = 0; i < 5; i += 1) {
+        await runner.query(
+          `UPDATE calls SET last_event_at = now(), field_versions = $2, updated_at = now() WHERE id = $1`,
+          [first.id, JSON.stringify({ status: [2, i, 'k'] })],
+        );
+      }
+      const [{ hot }]: Array<{ hot: string }> = await runner.query(
+        `SELECT pg_stat_get_xact_tuples_hot_updated('calls'::regclass) AS hot`,
+      );
+      expect(Number(hot)).toBe(5);
+    } finally {
+      await runner.rollbackTransaction();
+      await runner.release();
+    }
+  });
+
   it('matches the entities exactly (schema sync would change nothing)', async () => {
     const sql = await db.dataSource.driver.createSchemaBuilder().log();
     expect(sql.upQueries.map((q) => q.query)).toEqual([]);

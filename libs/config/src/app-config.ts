@@ -98,6 +98,8 @@ export interface AppConfig {
     /** Call-event batches: at most `eventsBatchSize` jobs, cut `eventsBatchMs` after the first. */
     eventsBatchSize: number;
     eventsBatchMs: number;
+    /** Call-event batches running at once (the next one grows meanwhile). */
+    eventsBatchesInFlight: number;
     transcriptsConcurrency: number;
     recordingsConcurrency: number;
     attempts: number;
@@ -231,6 +233,7 @@ export function loadConfig(raw: Record<string, string | undefined> = process.env
       eventsConcurrency: env.WORKER_EVENTS_CONCURRENCY,
       eventsBatchSize: env.WORKER_EVENTS_BATCH_SIZE,
       eventsBatchMs: env.WORKER_EVENTS_BATCH_MS,
+      eventsBatchesInFlight: env.WORKER_EVENTS_BATCHES_IN_FLIGHT,
       transcriptsConcurrency: env.WORKER_TRANSCRIPTS_CONCURRENCY,
       recordingsConcurrency: env.WORKER_RECORDINGS_CONCURRENCY,
       attempts: env.WORKER_JOB_ATTEMPTS,

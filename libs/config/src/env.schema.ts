@@ -250,6 +250,15 @@ export class EnvironmentVariables {
   @Max(1000)
   WORKER_EVENTS_BATCH_MS: number = 10;
 
+  /**
+   * Call-event batches applied at once per worker. While they run, the next batch keeps
+   * growing (group commit), so batches get larger exactly when load is high.
+   */
+  @IsInt()
+  @Min(1)
+  @Max(16)
+  WORKER_EVENTS_BATCHES_IN_FLIGHT: number = 2;
+
   @IsInt()
   @Min(1)
   @Max(64)

@@ -230,6 +230,12 @@ describe(normalizeWebhook.name, () => {
       expect(reordered).toEqual(event);
     });
 
+    it('takes a key already derived instead of hashing again, and changes nothing else', () => {
+      const event = normalize(name);
+      const known = normalizeWebhook(load(name), 'tenant-a/' + event.dedupKey);
+      expect(known).toEqual({ ...event, dedupKey: 'tenant-a/' + event.dedupKey });
+    });
+
     it('does not mutate the body', () => {
       const body = load(name);
       const before = JSON.stringify(body);

@@ -35,10 +35,13 @@ export function identifyWebhook(body: unknown): WebhookIdentity {
  * when the body is neither, or lacks what its kind needs (type, call id, status).
  * Unknown VAPI message types are not errors: they become kind `other`. A body that could never
  * be stored (see `assertStorableJson`) is refused the same way, before anything recurses into it.
+ *
+ * `knownKey` is the key the intake already derived from this body (the worker has it with
+ * every job): given, the key is not hashed again.
  */
-export function normalizeWebhook(body: unknown): CallEvent {
+export function normalizeWebhook(body: unknown, knownKey?: string): CallEvent {
   const identified = identify(body);
-  const dedupKey = computeDedupKey(identified.fields, identified.source);
+  const dedupKey = knownKey ?? computeDedupKey(identified.fields, identified.source);
   const event =
     identified.format === 'vapi'
       ? completeVapiMessage(identified.vapi)

@@ -12,7 +12,10 @@ type Delivery = JobOf<JobName.ApplyCallEvent>;
  * Why concurrency feeding an in-process batcher, rather than fetching jobs by hand: the worker
  * holds up to WORKER_EVENTS_CONCURRENCY jobs at once; each `handle` hands its job to the batcher
  * and awaits its own outcome, and a batch is cut at WORKER_EVENTS_BATCH_SIZE jobs or
- * WORKER_EVENTS_BATCH_MS after its first job, whichever comes first. Everything BullMQ does
+ * WORKER_EVENTS_BATCH_MS after its first job, whichever comes first; at most
+ * WORKER_EVENTS_BATCHES_IN_FLIGHT batches run at once, and while they do the next one keeps
+ * growing, so a loaded worker commits few large transactions instead of many small ones that
+ * queue on the same row locks and the feed lock. Everything BullMQ does
  * per job stays BullMQ's: fetching (with the next job returned by the previous completion),
  * lock renewal, stalled-job recovery, retries with backoff, the failed set with each job's own
  * reason, metrics events and a graceful `close()` that waits for the batch in flight. It is
@@ -37,6 +40,7 @@ export class CallEventsProcessor extends QueueProcessor<Delivery, ApplyResult> {
     this.batcher ??= new Batcher((items) => this.callEvents.applyMany(items), {
       maxSize: this.config.worker.eventsBatchSize,
       maxWaitMs: this.config.worker.eventsBatchMs,
+      maxInFlight: this.config.worker.eventsBatchesInFlight,
     });
     return this.batcher.add(job.data);
   }

@@ -7,7 +7,7 @@ import { normalizeWebhook, type CallEvent } from '@app/vapi';
  * tenants apart without knowing about them.
  */
 export function eventOfDelivery(payload: unknown, dedupKey: string): CallEvent {
-  const event = normalizeWebhook(payload);
+  const event = normalizeWebhook(payload, dedupKey);
   const { tenantId } = splitTenantKey(dedupKey);
   const callId = event.callId === null ? null : tenantKey(tenantId, event.callId);
   return { ...event, callId, dedupKey };

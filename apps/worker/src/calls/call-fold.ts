@@ -14,6 +14,7 @@ import {
   needsStoredSegments,
   offersTranscript,
   renderTranscriptText,
+  sameTranscript,
   type TranscriptState,
 } from '../transcripts/transcript-state';
 
@@ -79,8 +80,7 @@ export function foldEvent(view: CallView, event: CallEvent): CallView {
   const next = mergeTranscript(view.transcript, event);
   // Unread segments are never compared: a transcript that replaced them has a new version.
   const changed =
-    next !== view.transcript &&
-    (!view.segmentsKnown || canonicalJson(next) !== canonicalJson(view.transcript));
+    next !== view.transcript && (!view.segmentsKnown || !sameTranscript(next, view.transcript));
   if (!changed) return { ...view, state };
   return derive({ state, transcript: next, segmentsKnown: true, stats: view.stats });
 }
@@ -129,13 +129,22 @@ export function foldedColumns(view: CallView): FoldedColumns {
 export function changedColumns<T extends object>(before: T, after: T): Partial<T> {
   const changed: Partial<T> = {};
   for (const key of Object.keys(after) as (keyof T)[]) {
-    if (comparable(before[key]) !== comparable(after[key])) changed[key] = after[key];
+    if (!sameValue(before[key], after[key])) changed[key] = after[key];
   }
   return changed;
 }
 
-function comparable(value: unknown): string {
-  return value instanceof Date ? `date:${value.toISOString()}` : canonicalJson(value);
+/**
+ * Equal as stored. The merge hands unchanged values on by reference, so most columns end at the
+ * first test; only objects that really were rebuilt pay for a canonical comparison.
+ */
+function sameValue(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (a instanceof Date || b instanceof Date) {
+    return a instanceof Date && b instanceof Date && a.getTime() === b.getTime();
+  }
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  return canonicalJson(a) === canonicalJson(b);
 }
 
 function segmentFromRow(r: TranscriptSegment): TranscriptState['segments'][number] {

@@ -1,6 +1,10 @@
+import fc from 'fast-check';
 import { normalizeWebhook } from '@app/vapi';
+import { canonicalJson } from '../call-events/call-state';
 import { fixture } from '../../../../test/helpers/fixtures';
 import {
+  sameTranscript,
+  type TranscriptState,
   EMPTY_TRANSCRIPT,
   computeTranscriptStats,
   mergeTranscript,
@@ -68,5 +72,39 @@ describe(computeTranscriptStats.name, () => {
 
   it('has no text for an empty transcript', () => {
     expect(renderTranscriptText([])).toBeNull();
+  });
+});
+
+describe(sameTranscript.name, () => {
+  const segment = fc.record({
+    role: fc.constantFrom('user' as const, 'assistant' as const),
+    text: fc.constantFrom('hi', 'hello', ''),
+    secondsFromStart: fc.option(fc.constantFrom(0, 1.5, 2), { nil: null }),
+    durationSeconds: fc.option(fc.constantFrom(0.5, 1), { nil: null }),
+    occurredAt: fc.option(fc.constantFrom('2026-01-01T00:00:00.000Z'), { nil: null }),
+  });
+  const transcript: fc.Arbitrary<TranscriptState> = fc.record({
+    source: fc.constantFrom(
+      null,
+      'live-final' as const,
+      'conversation' as const,
+      'report' as const,
+    ),
+    version: fc.option(
+      fc.tuple(fc.constantFrom(1, 4), fc.constantFrom(-1, 5), fc.constantFrom('a', 'b')),
+      { nil: null },
+    ),
+    segments: fc.array(segment, { maxLength: 3 }),
+  });
+
+  it('agrees with comparing canonical JSON, on copies as on different transcripts', () => {
+    fc.assert(
+      fc.property(transcript, transcript, (a, b) => {
+        const copy = structuredClone(a);
+        expect(sameTranscript(a, copy)).toBe(true);
+        expect(sameTranscript(a, b)).toBe(canonicalJson(a) === canonicalJson(b));
+      }),
+      { numRuns: 2000 },
+    );
   });
 });

@@ -20,6 +20,30 @@ export interface TranscriptState {
   segments: SegmentState[];
 }
 
+/**
+ * True when two transcripts are the same: source, version and every segment. Field by field
+ * rather than by canonical JSON: a conversation-update carries the whole history, and this runs
+ * for each one.
+ */
+export function sameTranscript(a: TranscriptState, b: TranscriptState): boolean {
+  if (a === b) return true;
+  if (a.source !== b.source || a.segments.length !== b.segments.length) return false;
+  if (a.version !== b.version) {
+    if (a.version === null || b.version === null) return false;
+    if (a.version.some((part, i) => part !== b.version![i])) return false;
+  }
+  return a.segments.every((s, i) => {
+    const t = b.segments[i];
+    return (
+      s.role === t.role &&
+      s.text === t.text &&
+      s.secondsFromStart === t.secondsFromStart &&
+      s.durationSeconds === t.durationSeconds &&
+      s.occurredAt === t.occurredAt
+    );
+  });
+}
+
 /** No transcript yet. */
 export const EMPTY_TRANSCRIPT: TranscriptState = { source: null, version: null, segments: [] };
 
