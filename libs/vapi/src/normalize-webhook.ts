@@ -18,9 +18,11 @@ export interface WebhookIdentity {
  * Validates a parsed webhook body and derives its identity, reading only the fields the dedup key
  * depends on (no call facts, no report). Throws `WebhookValidationError` exactly when
  * `normalizeWebhook` would, and gives the same key: both are built on the same validation.
+ * `text` is the JSON text `body` was parsed from, if at hand: it spares most of the storability
+ * walk (see `assertStorableJson`).
  */
-export function identifyWebhook(body: unknown): WebhookIdentity {
-  const { fields, source } = identify(body);
+export function identifyWebhook(body: unknown, text?: string): WebhookIdentity {
+  const { fields, source } = identify(body, text);
   return {
     dedupKey: computeDedupKey(fields, source),
     kind: fields.kind,
@@ -63,9 +65,9 @@ type Identified =
       source: unknown;
     };
 
-function identify(body: unknown): Identified {
+function identify(body: unknown, text?: string): Identified {
   if (!isJsonObject(body)) throw new WebhookValidationError('body must be a JSON object');
-  assertStorableJson(body);
+  assertStorableJson(body, text);
   if ('message' in body) {
     const vapi = identifyVapiMessage(body.message);
     return { format: 'vapi', vapi, fields: vapi.fields, source: body.message };

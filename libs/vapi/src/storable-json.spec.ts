@@ -1,4 +1,5 @@
-import { normalizeWebhook } from './normalize-webhook';
+import fc from 'fast-check';
+import { identifyWebhook, normalizeWebhook } from './normalize-webhook';
 import { MAX_BODY_DEPTH, assertStorableJson } from './storable-json';
 import { WebhookValidationError } from './webhook-validation.error';
 
@@ -62,6 +63,41 @@ describe(assertStorableJson.name, () => {
     ],
   ])('refuses %s with where it is', (_name, text, reason) => {
     expect(() => normalizeWebhook(JSON.parse(text))).toThrow(reason);
+    // The intake passes the text along, which must not let anything through.
+    expect(() => identifyWebhook(JSON.parse(text), text)).toThrow(reason);
+  });
+
+  it('decides the same with the source text as without, on generated values', () => {
+    // Strings of any UTF-16 code units (NULs and lone surrogates included), keys too, nested.
+    const text = fc.string({ unit: 'binary', maxLength: 6 });
+    const value = fc.letrec((tie) => ({
+      node: fc.oneof(
+        { depthSize: 'small', withCrossShrink: true },
+        text,
+        fc.integer(),
+        fc.constant(null),
+        fc.array(tie('node'), { maxLength: 3 }),
+        fc.dictionary(text, tie('node'), { maxKeys: 3 }),
+      ),
+    })).node;
+    const outcome = (run: () => void): string => {
+      try {
+        run();
+        return 'ok';
+      } catch (error) {
+        return error instanceof Error ? error.message : String(error);
+      }
+    };
+    fc.assert(
+      fc.property(value, (v) => {
+        const source = JSON.stringify({ message: v });
+        const parsed = JSON.parse(source) as unknown;
+        expect(outcome(() => assertStorableJson(parsed, source))).toBe(
+          outcome(() => assertStorableJson(parsed)),
+        );
+      }),
+      { numRuns: 3000 },
+    );
   });
 
   it('accepts astral characters written as surrogate pairs', () => {

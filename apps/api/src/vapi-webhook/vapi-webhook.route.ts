@@ -79,8 +79,9 @@ export class VapiWebhookRoute {
       method: request.method,
       url: request.url,
     });
-    const body = parseJson(raw);
-    const identity = identify(body);
+    const text = raw.toString('utf8');
+    const body = parseJson(text);
+    const identity = identify(body, text);
     this.metrics.noteMessageKind(request, identity.kind);
     if (!this.responder.expectsAnswer(identity)) {
       await this.intake.accept(identity, body, receivedAt, tenantId);
@@ -134,10 +135,10 @@ function refusal(outcome: Extract<TenantWebhookOutcome, { ok: false }>): HttpExc
   }
 }
 
-function parseJson(raw: Buffer): unknown {
-  if (raw.length === 0) throw new BadRequestException('Request body is empty.');
+function parseJson(text: string): unknown {
+  if (text.length === 0) throw new BadRequestException('Request body is empty.');
   try {
-    return JSON.parse(raw.toString('utf8'));
+    return JSON.parse(text);
   } catch (error) {
     throw new BadRequestException(
       `Request body is not valid JSON: ${error instanceof Error ? error.message : String(error)}`,
@@ -145,9 +146,9 @@ function parseJson(raw: Buffer): unknown {
   }
 }
 
-function identify(body: unknown): WebhookIdentity {
+function identify(body: unknown, text: string): WebhookIdentity {
   try {
-    return identifyWebhook(body);
+    return identifyWebhook(body, text);
   } catch (error) {
     if (error instanceof WebhookValidationError) throw new BadRequestException(error.message);
     throw error;

@@ -37,13 +37,13 @@ export class RecordingsRepository {
     refs: ReadonlyArray<{ callId: string; kind: string; url: string }>,
   ): Promise<void> {
     if (refs.length === 0) return;
-    await m
-      .createQueryBuilder()
-      .insert()
-      .into(Recording)
-      .values(refs.map((ref) => ({ callId: ref.callId, kind: ref.kind, sourceUrl: ref.url })))
-      .orIgnore()
-      .execute();
+    // Column arrays, one statement: this runs for every batch of call events.
+    await m.query(
+      `INSERT INTO recordings (call_id, kind, source_url)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::text[])
+       ON CONFLICT DO NOTHING`,
+      [refs.map((r) => r.callId), refs.map((r) => r.kind), refs.map((r) => r.url)],
+    );
   }
 
   /** Reads a recording row and locks it until the transaction ends. */
