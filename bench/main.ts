@@ -142,7 +142,8 @@ export function renderReport(r: BenchResults): string {
   ];
   const cpuLines: string[] = [];
   for (const i of r.intake ?? []) {
-    const target = i.scenario.startsWith('small') ? 1.0 : 0.9;
+    // Issue 9's targets (the first bench's were 1.0× and 0.9×).
+    const target = i.scenario.startsWith('small') ? 0.9 : 0.8;
     lines.push(
       `| Intake, ${i.scenario} (${fmt(i.bodyBytes)} B), ${i.connections} connections, HMAC on: req/s | ${fmtSpread(i.product.rps)} | ${fmtSpread(i.reference.rps)} | ${i.ratio.toFixed(2)}× | ≥ ${target.toFixed(1)}× | ${mark(i.ratio >= target)} |`,
       `| … ack latency p50 / p99 (ms) | ${ms(i.product.p50.median)} / ${ms(i.product.p99.median)} | ${ms(i.reference.p50.median)} / ${ms(i.reference.p99.median)} | | | |`,
@@ -155,7 +156,7 @@ export function renderReport(r: BenchResults): string {
   const p = r.persistence;
   if (p) {
     lines.push(
-      `| Worker persistence, ${fmt(p.jobs)} pre-filled jobs of the mix: jobs/s | ${fmtSpread(p.product.jobsPerSecond)} | ${fmtSpread(p.reference.jobsPerSecond)} | ${p.ratio.toFixed(2)}× | ≥ 0.8× | ${mark(p.ratio >= 0.8)} |`,
+      `| Worker persistence, ${fmt(p.jobs)} pre-filled jobs of the mix: jobs/s | ${fmtSpread(p.product.jobsPerSecond)} | ${fmtSpread(p.reference.jobsPerSecond)} | ${p.ratio.toFixed(2)}× | ≥ 0.5× | ${mark(p.ratio >= 0.5)} |`,
     );
     cpuLines.push(
       `- persistence, product worker: ${fmtCpu(medianCpu(p.product.runs, (x) => x.jobsPerSecond))}`,
