@@ -37,16 +37,24 @@ export class CallsRepository {
   /**
    * Reads calls and locks their rows until the transaction ends, in one statement and in id
    * order: every writer locks in the same order, so two of them sharing calls never deadlock.
+   * Plain SQL hydrated through the entity's column metadata, as TypeORM would: this runs for
+   * every batch of call events, where the query builder's SQL generation cost more than the read.
    */
-  lockByIds(m: EntityManager, ids: readonly string[]): Promise<Call[]> {
-    if (ids.length === 0) return Promise.resolve([]);
-    return m
-      .getRepository(Call)
-      .createQueryBuilder('c')
-      .where('c.id = ANY(:ids)', { ids: [...ids] })
-      .orderBy('c.id', 'ASC')
-      .setLock('pessimistic_write')
-      .getMany();
+  async lockByIds(m: EntityManager, ids: readonly string[]): Promise<Call[]> {
+    if (ids.length === 0) return [];
+    const raw = await m.query<Record<string, unknown>[]>(
+      'SELECT * FROM calls WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE',
+      [[...ids]],
+    );
+    const { driver } = m.connection;
+    const columns = m.connection.getMetadata(Call).columns;
+    return raw.map((row) => {
+      const call = new Call();
+      for (const column of columns) {
+        column.setEntityValue(call, driver.prepareHydratedValue(row[column.databaseName], column));
+      }
+      return call;
+    });
   }
 
   /**
