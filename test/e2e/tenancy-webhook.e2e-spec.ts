@@ -97,6 +97,13 @@ describe('webhooks per tenant: /api/webhook/vapi/:tenant', () => {
     api = await createApiApp(config);
     await api.init();
     await api.getHttpAdapter().getInstance().ready();
+    // The api connects to Postgres in the background (it boots while Postgres is down), and
+    // tenant lookups answer 503 until it has: wait for readiness, as a load balancer would.
+    for (let tries = 0; ; tries += 1) {
+      if ((await api.inject({ method: 'GET', url: '/health/ready' })).statusCode === 200) break;
+      if (tries >= 300) throw new Error('api not ready after 30 s');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
     worker = await NestFactory.createApplicationContext(WorkerModule.forRoot(config), {
       logger: false,
     });
