@@ -115,7 +115,7 @@ export class CallEventsService {
     ready: readonly Ready[],
     outcomes: ApplyOutcome[],
   ): Promise<void> {
-    const fresh = await this.commit(ready);
+    const fresh = await this.commitRetryingConflicts(ready);
     const followUps = new Map<string, FollowUp>();
     for (const { index, delivery, event } of ready) {
       const own = followUpsOf(event);
@@ -133,6 +133,23 @@ export class CallEventsService {
       await this.enqueue([...followUps.values()]);
     } catch (error) {
       throw new FollowUpError(error);
+    }
+  }
+
+  /**
+   * `commit`, again when Postgres chose it as a deadlock victim (40P01) or could not serialise
+   * it (40001): such a transaction was rolled back whole and succeeds on a plain rerun, so
+   * neither failing every delivery of the batch nor isolating them would help.
+   */
+  private async commitRetryingConflicts(ready: readonly Ready[]): Promise<Set<string>> {
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return await this.commit(ready);
+      } catch (error) {
+        const code = (error as { code?: unknown }).code;
+        if (attempt >= CONFLICT_ATTEMPTS || (code !== '40P01' && code !== '40001')) throw error;
+        this.logger.warn(`batch of ${ready.length} hit ${String(code)}; committing it again`);
+      }
     }
   }
 
@@ -185,6 +202,9 @@ export class CallEventsService {
     ]);
   }
 }
+
+/** Commits of one batch when Postgres aborts it for a deadlock or serialisation conflict. */
+const CONFLICT_ATTEMPTS = 3;
 
 /** Adding follow-up jobs failed after the batch committed: retry it whole, do not isolate. */
 class FollowUpError extends Error {
