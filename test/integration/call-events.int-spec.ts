@@ -223,6 +223,28 @@ describe(CallEventsService.name, () => {
     }
   });
 
+  it('commits a batch again when Postgres picked it as a deadlock victim, and gives up on other errors', async () => {
+    // Deadlocks between concurrent applies are rare and timing-bound; the first commit is made
+    // to fail as Postgres fails a victim (its transaction rolled back), the rest run for real.
+    const commit = jest.spyOn(service as unknown as { commit: () => Promise<unknown> }, 'commit');
+    const victim = Object.assign(new Error('deadlock detected'), { code: '40P01' });
+    commit.mockRejectedValueOnce(victim);
+    const result = await service.apply(deliveryOf(fixture('end-of-call-report.json')));
+    expect(result.logged).toBe(true);
+    expect(commit).toHaveBeenCalledTimes(2);
+    expect(await snapshot([FIXTURE_CALL_ID])).toMatchObject({
+      [FIXTURE_CALL_ID]: { call: { status: 'ended', outcome: 'completed' } },
+    });
+
+    commit.mockClear();
+    commit.mockRejectedValueOnce(Object.assign(new Error('no such column'), { code: '42703' }));
+    await expect(
+      service.apply(deliveryOf(fixture('status-update-in-progress.json'))),
+    ).rejects.toThrow('no such column');
+    expect(commit).toHaveBeenCalledTimes(1);
+    commit.mockRestore();
+  });
+
   it('logs a redelivery once and leaves the call as it was', async () => {
     const delivery = deliveryOf(fixture('end-of-call-report.json'));
     const first = await service.apply(delivery);
