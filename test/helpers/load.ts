@@ -9,6 +9,13 @@ import { performance } from 'node:perf_hooks';
  */
 
 /** The result of one POST. `status` is 0 when no response arrived (refused, reset, timeout). */
+/**
+ * Most of a reply's body kept for the caller. Generous, because the fuzz oracle parses whole
+ * answers (a tool-calls answer echoes every call: a cut one is not JSON); bounded, so a load
+ * run cannot hoard memory.
+ */
+const MAX_KEPT_BODY_BYTES = 1024 * 1024;
+
 export interface PostResult {
   status: number;
   /** When the request was sent (epoch ms). */
@@ -92,13 +99,13 @@ export class HttpClient {
           const chunks: Buffer[] = [];
           let size = 0;
           res.on('data', (chunk: Buffer) => {
-            if (size < 4096) chunks.push(chunk);
+            if (size < MAX_KEPT_BODY_BYTES) chunks.push(chunk);
             size += chunk.length;
           });
           res.on('end', () =>
             finish({
               status: res.statusCode ?? 0,
-              body: Buffer.concat(chunks).toString('utf8').slice(0, 4096),
+              body: Buffer.concat(chunks).subarray(0, MAX_KEPT_BODY_BYTES).toString('utf8'),
             }),
           );
           res.on('error', (error: NodeJS.ErrnoException) =>
