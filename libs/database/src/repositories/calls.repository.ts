@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource, EntityManager, type QueryDeepPartialEntity } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { Call } from '../entities/call.entity';
 
 /** Columns the worker's merge owns (everything but the id and the two bookkeeping times). */
@@ -95,18 +95,6 @@ export class CallsRepository {
         params,
       );
     }
-  }
-
-  /** Reads a call and locks its row until the transaction ends (serialises merges per call). */
-  findByIdForUpdate(m: EntityManager, id: string): Promise<Call | null> {
-    return m.getRepository(Call).findOne({ where: { id }, lock: { mode: 'pessimistic_write' } });
-  }
-
-  /** Writes merged columns of one call. */
-  async updateColumns(m: EntityManager, id: string, columns: Partial<CallColumns>): Promise<void> {
-    if (Object.keys(columns).length === 0) return;
-    // jsonb columns hold `unknown`/records, which TypeORM's deep-partial type cannot express.
-    await m.update(Call, { id }, columns as QueryDeepPartialEntity<Call>);
   }
 
   /** Ids of the calls first seen in `[from, to)`, in id order after `afterId` (keyset pages). */
