@@ -207,7 +207,11 @@ describe('live streams (SSE) across two api processes', () => {
     await first.waitFor((c) => c.events.length > 0);
     const from = first.events[0].id!;
     first.close();
-    await commit([
+    // Process B dispatches the feed on its own clock: once this watcher has the changes, B's
+    // position is the feed's end, which is what the reset below must carry.
+    const watcher = await stream(`${baseB}/api/stream`);
+    await watcher.waitFor((c) => c.events.length > 0);
+    const missed = await commit([
       'live-call-a',
       'live-call-b',
       'live-call-a',
@@ -215,6 +219,7 @@ describe('live streams (SSE) across two api processes', () => {
       'live-call-a',
       'live-call-b',
     ]);
+    await watcher.waitFor((c) => c.changes().length === missed.length);
     const latest = await feed.latestPosition();
     const resumed = await stream(`${baseB}/api/stream`, { ...auth, 'last-event-id': from });
     await resumed.waitFor((c) => c.events.some((e) => e.event === 'ready'));
