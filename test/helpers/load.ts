@@ -8,7 +8,6 @@ import { performance } from 'node:perf_hooks';
  * latency measured from when each request was due, so a slow server cannot hide its queueing).
  */
 
-/** The result of one POST. `status` is 0 when no response arrived (refused, reset, timeout). */
 /**
  * Most of a reply's body kept for the caller. Generous, because the fuzz oracle parses whole
  * answers (a tool-calls answer echoes every call: a cut one is not JSON); bounded, so a load
@@ -16,6 +15,7 @@ import { performance } from 'node:perf_hooks';
  */
 const MAX_KEPT_BODY_BYTES = 1024 * 1024;
 
+/** The result of one POST. `status` is 0 when no response arrived (refused, reset, timeout). */
 export interface PostResult {
   status: number;
   /** When the request was sent (epoch ms). */
