@@ -315,6 +315,46 @@ describe('live streams (SSE) across two api processes', () => {
     ).toBe(401);
   });
 
+  it('reads no feed rows while no stream is open, and follows the feed again once one is', async () => {
+    const metrics = async () => (await h.app.inject({ method: 'GET', url: '/metrics' })).body;
+    const rowsRead = async () =>
+      Number(/vapi_stream_feed_rows_read_total (\d+)/.exec(await metrics())?.[1] ?? NaN);
+    const deadline = Date.now() + 20_000;
+    const until = async (what: string, ok: (text: string) => boolean) => {
+      while (!ok(await metrics())) {
+        if (Date.now() > deadline) throw new Error(`process A never ${what}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    };
+    const atFeedEnd = async () => {
+      const latest = await feed.latestPosition();
+      await until(`reached position ${latest}`, (m) =>
+        new RegExp(`vapi_stream_feed_position ${latest}\\b`).test(m),
+      );
+      return latest;
+    };
+    // Streams of earlier tests leave process A once their sockets are gone, and their last
+    // drain finishes.
+    await until('closed its streams', (m) => /vapi_stream_subscribers 0\b/.test(m));
+    await atFeedEnd();
+    const before = await rowsRead();
+    expect(Number.isFinite(before)).toBe(true);
+
+    for (let i = 0; i < 5; i++) await commit(['live-call-a', 'live-call-b']);
+    // The idle hub still follows the feed's end, without reading it.
+    const latest = await atFeedEnd();
+    expect(await rowsRead()).toBe(before);
+    const opened = await stream(`${baseA}/api/stream`);
+    await opened.waitFor((c) => c.events.length > 0);
+    expect(opened.events[0]).toMatchObject({ event: 'ready', id: latest });
+    expect(await rowsRead()).toBe(before);
+
+    const live = await commit(['live-call-c', 'live-call-a']);
+    await opened.waitFor((c) => c.changes().length === live.length);
+    expect(opened.changes().map((e) => payload(e).data.n)).toEqual(live.map((c) => c.data.n));
+    expect(await rowsRead()).toBeGreaterThanOrEqual(before + live.length);
+  });
+
   it('drops a client that stops reading instead of buffering for it, and counts it', async () => {
     const slow = await stream(`${baseA}/api/stream`);
     await slow.waitFor((c) => c.events.length > 0);
