@@ -116,6 +116,25 @@ describe(RecordingsService.name, () => {
     expect(row?.storagePath).toMatch(/call-ok-stereo\.mp3$/);
   });
 
+  it('downloads the URL registered first for a kind, not the one the job carries', async () => {
+    await db.dataSource.transaction((m) =>
+      recordings.registerForCalls(m, [
+        { callId: 'call-ok', kind: 'mono', url: `${baseUrl}/ok/first.wav` },
+      ]),
+    );
+    expect(
+      await service.attach('call-ok', 'mono', `${baseUrl}/ok/second.wav`, { final: false }),
+    ).toBe('stored');
+    expect(requests.get('/ok/first.wav')).toBe(1);
+    expect(requests.has('/ok/second.wav')).toBe(false);
+    const row = await recordings.findByCallAndKind('call-ok', 'mono');
+    expect(row).toMatchObject({
+      state: 'stored',
+      attempts: 1,
+      sourceUrl: `${baseUrl}/ok/first.wav`,
+    });
+  });
+
   it('ends failed after the final attempt and leaves no file behind', async () => {
     const url = `${baseUrl}/broken/rec-customer.wav`;
     await expect(

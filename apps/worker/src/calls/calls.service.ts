@@ -41,6 +41,11 @@ export interface CallWork {
 export interface FoldOptions {
   /** Create rows for calls that have none (false: a missing row is an error). */
   createMissing: boolean;
+  /**
+   * Register the recordings the events name (default true). The transcript job folds a report
+   * whose batch registered them already, in the transaction that logged it.
+   */
+  registerRecordings?: boolean;
 }
 
 /** Keeps each segment INSERT far below Postgres' bind-parameter limit (8 per row). */
@@ -117,7 +122,7 @@ export class CallsService {
       segmentRows.push(...plan.rows);
       if (Object.keys(columns).length > 0) updates.push({ id: row.id, columns });
 
-      for (const event of job.events) {
+      for (const event of options.registerRecordings === false ? [] : job.events) {
         for (const ref of recordingRefs(event)) {
           const key = `${row.id}\u0000${ref.kind}`;
           if (!recordingRows.has(key)) recordingRows.set(key, { callId: row.id, ...ref });

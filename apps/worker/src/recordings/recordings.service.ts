@@ -55,15 +55,7 @@ export class RecordingsService {
     url: string,
     attempt: { final: boolean },
   ): Promise<AttachResult> {
-    const recording = await this.dataSource.transaction(async (m) => {
-      await this.recordings.registerMany(m, callId, [{ kind, url }]);
-      const row = await this.recordings.findForUpdate(m, callId, kind);
-      if (row === null)
-        throw new Error(`recording ${callId}/${kind} vanished inside its transaction`);
-      if (row.state === 'stored') return null;
-      await this.recordings.markDownloading(m, row.id);
-      return row;
-    });
+    const recording = await this.recordings.claimDownload(callId, kind, url);
     if (recording === null) return 'already-stored';
 
     try {

@@ -38,7 +38,7 @@ export class TranscriptsService {
       const changes = await this.calls.foldIntoCalls(
         m,
         new Map([[callId, { events: report === null ? [] : [report], recompute: true }]]),
-        { createMissing: false },
+        { createMissing: false, registerRecordings: false },
       );
       await this.changes.append(m, changes);
     });

@@ -33,18 +33,23 @@ export class CallChangesRepository {
    */
   async append(m: EntityManager, changes: readonly NewCallChange[]): Promise<void> {
     if (changes.length === 0) return;
-    await m.query('SELECT pg_advisory_xact_lock($1)', [FEED_LOCK]);
     for (let i = 0; i < changes.length; i += INSERT_CHUNK) {
       const chunk = changes.slice(i, i + INSERT_CHUNK);
       await m.query(
-        // clock_timestamp(), not now() (the transaction's start): with the feed lock held as
-        // the last statement, this is within moments of the commit that publishes the row.
-        `INSERT INTO call_changes (call_id, kind, data, created_at)
-         SELECT c, k, d, clock_timestamp() FROM unnest($1::text[], $2::text[], $3::jsonb[]) AS u(c, k, d)`,
+        // The statement that inserts takes the feed lock (one round trip, not two): every row
+        // comes out of the join with the lock's one row (a materialised CTE: evaluated once),
+        // so no position is drawn before the lock is held. clock_timestamp(), not now() (the
+        // transaction's start): with the lock held as the last statement, this is within
+        // moments of the commit that publishes the row.
+        `WITH feed_lock AS MATERIALIZED (SELECT pg_advisory_xact_lock($4::bigint))
+         INSERT INTO call_changes (call_id, kind, data, created_at)
+         SELECT c, k, d, clock_timestamp()
+           FROM feed_lock, unnest($1::text[], $2::text[], $3::jsonb[]) AS u(c, k, d)`,
         [
           chunk.map((c) => c.callId),
           chunk.map((c) => c.kind),
           chunk.map((c) => JSON.stringify(c.data)),
+          FEED_LOCK,
         ],
       );
     }

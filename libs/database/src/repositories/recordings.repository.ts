@@ -15,52 +15,51 @@ export interface StoredRecordingFile {
 export class RecordingsRepository {
   constructor(private readonly dataSource: DataSource) {}
 
-  /** Adds a pending row per (call, kind) not known yet; known ones keep their URL and state. */
-  async registerMany(
-    m: EntityManager,
-    callId: string,
-    refs: ReadonlyArray<{ kind: string; url: string }>,
-  ): Promise<void> {
-    if (refs.length === 0) return;
-    await m
-      .createQueryBuilder()
-      .insert()
-      .into(Recording)
-      .values(refs.map((ref) => ({ callId, kind: ref.kind, sourceUrl: ref.url })))
-      .orIgnore()
-      .execute();
-  }
-
-  /** `registerMany` for several calls at once, in one statement. */
+  /** Registers recordings of several calls at once, in one statement; the first URL of a kind wins. */
   async registerForCalls(
     m: EntityManager,
     refs: ReadonlyArray<{ callId: string; kind: string; url: string }>,
   ): Promise<void> {
     if (refs.length === 0) return;
-    // Column arrays, one statement: this runs for every batch of call events.
+    // Column arrays, one statement: this runs for every batch of call events. Kinds already
+    // registered are filtered out first: ON CONFLICT alone would wait for any transaction that
+    // is updating the existing row (a download being marked stored) only to then do nothing.
     await m.query(
       `INSERT INTO recordings (call_id, kind, source_url)
-       SELECT * FROM unnest($1::text[], $2::text[], $3::text[])
+       SELECT u.call_id, u.kind, u.url FROM unnest($1::text[], $2::text[], $3::text[]) AS u(call_id, kind, url)
+        WHERE NOT EXISTS (SELECT 1 FROM recordings r WHERE r.call_id = u.call_id AND r.kind = u.kind)
        ON CONFLICT DO NOTHING`,
       [refs.map((r) => r.callId), refs.map((r) => r.kind), refs.map((r) => r.url)],
     );
   }
 
-  /** Reads a recording row and locks it until the transaction ends. */
-  findForUpdate(m: EntityManager, callId: string, kind: string): Promise<Recording | null> {
-    return m
-      .getRepository(Recording)
-      .findOne({ where: { callId, kind }, lock: { mode: 'pessimistic_write' } });
-  }
-
-  /** Marks a download as started and counts the attempt. */
-  async markDownloading(m: EntityManager, id: string): Promise<void> {
-    await m
-      .createQueryBuilder()
-      .update(Recording)
-      .set({ state: 'downloading', attempts: () => '"attempts" + 1' })
-      .where('id = :id', { id })
-      .execute();
+  /**
+   * Starts a download attempt: registers the recording if it is not yet known (the URL first
+   * registered for a kind wins), marks it `downloading` and counts the attempt, unless it is
+   * already stored. One statement, atomic on the row: a recording job runs for every kind of
+   * every call, and this used to be a transaction of four round trips holding the row's lock
+   * while call-event batches registered recordings. Returns the row to download, or null when
+   * it is stored.
+   */
+  async claimDownload(
+    callId: string,
+    kind: string,
+    url: string,
+    m: EntityManager = this.dataSource.manager,
+  ): Promise<Pick<Recording, 'id' | 'callId' | 'kind' | 'sourceUrl'> | null> {
+    const rows = await m.query<{ id: string; call_id: string; kind: string; source_url: string }[]>(
+      `INSERT INTO recordings AS r (call_id, kind, source_url, state, attempts)
+       VALUES ($1, $2, $3, 'downloading', 1)
+       ON CONFLICT (call_id, kind) DO UPDATE
+         SET state = 'downloading', attempts = r.attempts + 1, updated_at = now()
+         WHERE r.state <> 'stored'
+       RETURNING r.id::text AS id, r.call_id, r.kind, r.source_url`,
+      [callId, kind, url],
+    );
+    const [row] = rows;
+    return row === undefined
+      ? null
+      : { id: row.id, callId: row.call_id, kind: row.kind, sourceUrl: row.source_url };
   }
 
   /** Records a finished download. */
@@ -69,18 +68,14 @@ export class RecordingsRepository {
     file: StoredRecordingFile,
     m = this.dataSource.manager,
   ): Promise<void> {
-    await m.update(
-      Recording,
-      { id },
-      {
-        state: 'stored',
-        storagePath: file.path,
-        byteSize: String(file.byteSize),
-        contentType: file.contentType,
-        sha256: file.sha256,
-        lastError: null,
-        downloadedAt: new Date(),
-      },
+    // Plain SQL: this runs once per downloaded recording, and the entity manager's update
+    // builder costs more CPU than the statement.
+    await m.query(
+      `UPDATE recordings
+          SET state = 'stored', storage_path = $2, byte_size = $3, content_type = $4, sha256 = $5,
+              last_error = NULL, downloaded_at = now(), updated_at = now()
+        WHERE id = $1`,
+      [id, file.path, String(file.byteSize), file.contentType, file.sha256],
     );
   }
 
