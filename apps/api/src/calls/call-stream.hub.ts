@@ -330,10 +330,10 @@ export class CallStreamHub
 
   /**
    * With no stream open, nothing needs the rows: the hub moves its position to the feed's end
-   * instead of reading and parsing every change (at 1,000 events/s that was about 5 % of the
-   * api's CPU on the bench, and as much again in Postgres). A stream that opened while the
-   * end was being read started at the old position, so then the rows are read after all.
-   * Returns true when the position moved without reading.
+   * instead of reading and parsing every change (at 1,000 events/s on the bench, reading them
+   * was about 5 % of an api process's CPU). A stream that opened while the end was being read
+   * started at the old position, so then the rows are read after all. Returns true when the
+   * position moved without reading.
    */
   private async skipUnwatched(client: PgClient): Promise<boolean> {
     const { rows } = await client.query<{ id: string }>(

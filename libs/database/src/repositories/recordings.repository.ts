@@ -37,9 +37,9 @@ export class RecordingsRepository {
    * Starts a download attempt: registers the recording if it is not yet known (the URL first
    * registered for a kind wins), marks it `downloading` and counts the attempt, unless it is
    * already stored. One statement, atomic on the row: a recording job runs for every kind of
-   * every call, and this used to be a transaction of four round trips holding the row's lock
-   * while call-event batches registered recordings. Returns the row to download, or null when
-   * it is stored.
+   * every call, so a transaction holding the row's lock over several round trips would cost
+   * each job those round trips and make call-event batches that register recordings wait.
+   * Returns the row to download, or null when it is stored.
    */
   async claimDownload(
     callId: string,
