@@ -187,6 +187,24 @@ describe(ReplayService.name, () => {
     expect(await snapshot()).toEqual(original);
   });
 
+  it('runs a call’s transaction again when Postgres aborts it as a deadlock victim', async () => {
+    await deliver(shuffle(conversationBodies(FIXTURE_CALL_ID), random));
+    const original = await snapshot();
+    await tamper(FIXTURE_CALL_ID);
+    const transaction = jest.spyOn(db.dataSource, 'transaction');
+    transaction.mockRejectedValueOnce(
+      Object.assign(new Error('deadlock detected'), { code: '40P01' }),
+    );
+    try {
+      const result = await replay.rederive(FIXTURE_CALL_ID);
+      expect(result.outcome).toBe('rederived');
+      expect(transaction).toHaveBeenCalledTimes(2);
+    } finally {
+      transaction.mockRestore();
+    }
+    expect(await snapshot()).toEqual(original);
+  });
+
   it('re-derives every call first seen in a range, and only those', async () => {
     const synthetic = partialCalls(10, random);
     await deliver(

@@ -106,6 +106,28 @@ describe(TranscriptsService.name, () => {
     expect(await segments.listByCall('call-2')).toEqual(segmentsOnce);
   });
 
+  it('runs its transaction again when Postgres aborts it as a deadlock victim, and gives up on other errors', async () => {
+    await logOnly('end-of-call-report.json', 'call-5');
+    const transaction = jest.spyOn(db.dataSource, 'transaction');
+    try {
+      transaction.mockRejectedValueOnce(
+        Object.assign(new Error('deadlock detected'), { code: '40P01' }),
+      );
+      await service.processCall('call-5');
+      expect(transaction).toHaveBeenCalledTimes(2);
+      expect((await calls.findById('call-5'))?.transcriptSource).toBe('report');
+
+      transaction.mockClear();
+      transaction.mockRejectedValueOnce(
+        Object.assign(new Error('no such column'), { code: '42703' }),
+      );
+      await expect(service.processCall('call-5')).rejects.toThrow('no such column');
+      expect(transaction).toHaveBeenCalledTimes(1);
+    } finally {
+      transaction.mockRestore();
+    }
+  });
+
   it('renders the text itself when the report has none', async () => {
     const body = fixtureForCall('seed-call-ended.json', 'call-3');
     const event = normalizeWebhook(body);

@@ -27,3 +27,4 @@ export * from './tenancy/tenant-keys';
 export * from './entities/outbox-entry.entity';
 export * from './repositories/outbox.repository';
 export * from './embedded';
+export * from './conflict-retry';

@@ -2,7 +2,7 @@ import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable, Logger } from '@nestjs/common';
 import { UnrecoverableError, type Queue } from 'bullmq';
 import { DataSource } from 'typeorm';
-import { CallChangesRepository, CallEventsRepository } from '@app/database';
+import { CallChangesRepository, CallEventsRepository, retryOnConflict } from '@app/database';
 import { JobName, QueueName, jobIds, type JobOf } from '@app/queue';
 import type { CallEvent } from '@app/vapi';
 import { eventOfDelivery } from './delivery-event';
@@ -137,20 +137,17 @@ export class CallEventsService {
   }
 
   /**
-   * `commit`, again when Postgres chose it as a deadlock victim (40P01) or could not serialise
-   * it (40001): such a transaction was rolled back whole and succeeds on a plain rerun, so
-   * neither failing every delivery of the batch nor isolating them would help.
+   * `commit`, again when Postgres chose it as a deadlock victim or could not serialise it (see
+   * `retryOnConflict`): such a transaction was rolled back whole and succeeds on a plain rerun,
+   * so neither failing every delivery of the batch nor isolating them would help.
    */
-  private async commitRetryingConflicts(ready: readonly Ready[]): Promise<Set<string>> {
-    for (let attempt = 1; ; attempt += 1) {
-      try {
-        return await this.commit(ready);
-      } catch (error) {
-        const code = (error as { code?: unknown }).code;
-        if (attempt >= CONFLICT_ATTEMPTS || (code !== '40P01' && code !== '40001')) throw error;
-        this.logger.warn(`batch of ${ready.length} hit ${String(code)}; committing it again`);
-      }
-    }
+  private commitRetryingConflicts(ready: readonly Ready[]): Promise<Set<string>> {
+    return retryOnConflict(() => this.commit(ready), {
+      onRetry: (error) =>
+        this.logger.warn(
+          `batch of ${ready.length} hit ${String((error as { code?: unknown }).code)}; committing it again`,
+        ),
+    });
   }
 
   /**
@@ -202,9 +199,6 @@ export class CallEventsService {
     ]);
   }
 }
-
-/** Commits of one batch when Postgres aborts it for a deadlock or serialisation conflict. */
-const CONFLICT_ATTEMPTS = 3;
 
 /** Adding follow-up jobs failed after the batch committed: retry it whole, do not isolate. */
 class FollowUpError extends Error {

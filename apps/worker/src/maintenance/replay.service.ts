@@ -7,6 +7,7 @@ import {
   CallEventsRepository,
   CallsRepository,
   RecordingsRepository,
+  retryOnConflict,
 } from '@app/database';
 import { JobName, QueueName, jobIds, type JobOf } from '@app/queue';
 import type { CallEvent } from '@app/vapi';
@@ -140,7 +141,16 @@ export class ReplayService {
    * stored row (the id and `first_seen_at` stay). Recording rows keep their download state.
    * Refuses (changing nothing) when an event cannot be re-applied, unless `force`.
    */
-  async rederive(callId: string, force = false): Promise<RederiveResult> {
+  rederive(callId: string, force = false): Promise<RederiveResult> {
+    return retryOnConflict(() => this.rederiveOnce(callId, force), {
+      onRetry: (error) =>
+        this.logger.warn(
+          `call ${callId}: replay transaction hit ${String((error as { code?: unknown }).code)}; running it again`,
+        ),
+    });
+  }
+
+  private rederiveOnce(callId: string, force: boolean): Promise<RederiveResult> {
     return this.dataSource.transaction<RederiveResult>(async (m) => {
       const [row] = await this.calls.lockByIds(m, [callId]);
       // Events can outlive a deleted row; without either there is nothing to replay.

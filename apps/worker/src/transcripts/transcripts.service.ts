@@ -3,6 +3,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import {
   CallChangesRepository,
   CallEventsRepository,
+  retryOnConflict,
   type Call,
   type TranscriptSegment,
 } from '@app/database';
@@ -32,15 +33,22 @@ export class TranscriptsService {
    * call-event already folded the same report, so normally only derived columns are refreshed.
    */
   async processCall(callId: string): Promise<void> {
-    await this.dataSource.transaction(async (m) => {
-      const report = await this.loggedReport(m, callId);
-      // The job is enqueued after the call row committed, so a missing row is a real fault.
-      const changes = await this.calls.foldIntoCalls(
-        m,
-        new Map([[callId, { events: report === null ? [] : [report], recompute: true }]]),
-        { createMissing: false, registerRecordings: false },
-      );
-      await this.changes.append(m, changes);
+    const transaction = () =>
+      this.dataSource.transaction(async (m) => {
+        const report = await this.loggedReport(m, callId);
+        // The job is enqueued after the call row committed, so a missing row is a real fault.
+        const changes = await this.calls.foldIntoCalls(
+          m,
+          new Map([[callId, { events: report === null ? [] : [report], recompute: true }]]),
+          { createMissing: false, registerRecordings: false },
+        );
+        await this.changes.append(m, changes);
+      });
+    await retryOnConflict(transaction, {
+      onRetry: (error) =>
+        this.logger.warn(
+          `call ${callId}: transcript transaction hit ${String((error as { code?: unknown }).code)}; running it again`,
+        ),
     });
   }
 
