@@ -3,10 +3,11 @@ import { join } from 'node:path';
 import { QueueName } from '@app/queue';
 import { deliverAll } from '../helpers/load';
 import { openPipelineQueue, queueCounts } from '../helpers/pipeline';
+import { POISON_CALL_SUFFIX, plantPoison } from '../helpers/poison';
 import { Drill, dedupKeyOf, statusCounts } from './harness';
 
-/** The call Postgres refuses (see `plantPoison`). */
-const POISON_CALL = 'drill-call-poison';
+/** The call Postgres refuses. */
+const POISON_CALL = `drill-${POISON_CALL_SUFFIX}`;
 
 describe('drill 11: a poison event batched with 50 good ones', () => {
   let drill: Drill;
@@ -18,19 +19,8 @@ describe('drill 11: a poison event batched with 50 good ones', () => {
       worker: false,
       env: { WORKER_EVENTS_BATCH_MS: '200' },
     });
-    // A value a column cannot hold is the real-world poison (a data exception); the normaliser
-    // drops the ones the wire could carry, so Postgres is made to refuse this one call's row.
-    await drill.db.query(`
-      CREATE FUNCTION refuse_poison() RETURNS trigger LANGUAGE plpgsql AS $$
-      BEGIN
-        IF NEW.id LIKE '%${POISON_CALL}' THEN
-          RAISE EXCEPTION 'numeric field overflow (planted poison)' USING ERRCODE = '22003';
-        END IF;
-        RETURN NEW;
-      END $$`);
-    await drill.db.query(
-      `CREATE TRIGGER refuse_poison BEFORE INSERT OR UPDATE ON calls FOR EACH ROW EXECUTE FUNCTION refuse_poison()`,
-    );
+    // A value a column cannot hold is the real-world poison (see `plantPoison`).
+    await plantPoison(drill.db);
   });
   afterAll(async () => drill?.dispose());
 

@@ -1,4 +1,5 @@
 import { deliverAll } from '../helpers/load';
+import { sample } from '../helpers/metrics';
 import { PipelineSnapshot } from '../helpers/pipeline';
 import { ManagedProcess, freePort, startApp } from '../helpers/processes';
 import { shuffle } from '../helpers/workload';
@@ -15,10 +16,7 @@ import {
 /** Call-event jobs a worker process has finished, from its own metrics. */
 async function eventJobsDone(healthPort: number): Promise<number> {
   const text = await (await fetch(`http://127.0.0.1:${healthPort}/metrics`)).text();
-  const counts = [
-    ...text.matchAll(/^vapi_job_duration_seconds_count\{[^}]*queue="call-events"[^}]*\} (\d+)/gm),
-  ];
-  return counts.reduce((sum, m) => sum + Number(m[1]), 0);
+  return sample(text, 'vapi_job_duration_seconds_count', { queue: 'call-events' }) ?? 0;
 }
 
 describe('drill 12: two workers racing on the same calls, in batches', () => {

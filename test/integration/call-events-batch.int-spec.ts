@@ -37,6 +37,7 @@ import {
   shuffledWithDuplicates,
   syntheticCalls,
 } from '../helpers/synthetic-calls';
+import { plantPoison } from '../helpers/poison';
 
 jest.setTimeout(120_000);
 
@@ -59,25 +60,6 @@ function batchesOf<T>(items: readonly T[], max: number, random: () => number): T
 /** A report that normalises and then fails in Postgres (see `installPoison`). */
 function poisonReport(callId: string): Record<string, unknown> {
   return fixtureForCall('end-of-call-report.json', callId);
-}
-
-/**
- * Makes Postgres refuse the `call-poison` call row with a data exception, as it refuses a value
- * a column cannot hold. (The normaliser now drops the values that used to do this, such as a
- * cost beyond numeric(14,6), so the poison is planted in the database instead.)
- */
-async function installPoison(dataSource: TestDatabase['dataSource']): Promise<void> {
-  await dataSource.query(`
-    CREATE FUNCTION refuse_poison() RETURNS trigger LANGUAGE plpgsql AS $$
-    BEGIN
-      IF NEW.id LIKE '%call-poison' THEN
-        RAISE EXCEPTION 'numeric field overflow (planted poison)' USING ERRCODE = '22003';
-      END IF;
-      RETURN NEW;
-    END $$`);
-  await dataSource.query(
-    `CREATE TRIGGER refuse_poison BEFORE INSERT OR UPDATE ON calls FOR EACH ROW EXECUTE FUNCTION refuse_poison()`,
-  );
 }
 
 /** The conversation-update fixture cut to its first `turns` messages, `turns` seconds later. */
@@ -115,7 +97,7 @@ describe('CallEventsService batches', () => {
     Logger.overrideLogger(false);
     db = await createTestDatabase();
     const { dataSource, config } = db;
-    await installPoison(dataSource);
+    await plantPoison(dataSource);
     const queueOptions = { connection: workerConnection(config), prefix: config.redis.prefix };
     transcriptQueue = new Queue(QueueName.Transcripts, queueOptions);
     recordingQueue = new Queue(QueueName.Recordings, queueOptions);
@@ -349,7 +331,7 @@ describe('call-events worker batches', () => {
       WORKER_BACKOFF_MS: '20',
     });
     db = await createTestDatabase(config);
-    await installPoison(db.dataSource);
+    await plantPoison(db.dataSource);
     callEvents = new Queue(QueueName.CallEvents, {
       connection: producerConnection(config),
       prefix: config.redis.prefix,
